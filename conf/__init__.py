@@ -1,0 +1,1 @@
+"""Data package: Hydra config groups (task/ robot/ policy/ runner/ ...)."""

@@ -1,0 +1,264 @@
+"""FactoryEnv: the Gymnasium base shared by every factory task.
+
+It owns the world, the robot, the controller and the safety monitor, and runs the step flow of
+DESIGN §3. A task subclass supplies the hooks ``build_scene``, ``initialize_episode(rng)``,
+``evaluate() -> dict``, ``dense_reward(evaluation, action) -> dict`` and ``task_observation()``,
+plus ``DIFFICULTIES`` (per-level parameters).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, ClassVar
+
+import gymnasium as gym
+import numpy as np
+from gymnasium import spaces
+
+from humanoid_bench.errors import ConfigError
+from humanoid_bench.safety.monitor import SafetyConfig, SafetyMonitor
+from humanoid_bench.sim.controllers import Controller, ControllerConfig
+from humanoid_bench.sim.robot import Robot
+from humanoid_bench.sim.robot_spec import RobotSpec
+from humanoid_bench.sim.world import World
+
+OBS_MODES = ("state", "dict")
+REWARD_MODES = ("dense", "sparse")
+
+
+class FactoryEnv(gym.Env):
+    metadata: ClassVar[dict[str, Any]] = {"render_modes": ["human", "rgb_array"], "render_fps": 30}
+    task_name: ClassVar[str] = "base"
+    DIFFICULTIES: ClassVar[dict[str, dict[str, Any]]] = {"medium": {"units_target": 1, "time_budget_s": 30.0}}
+    #: (target, distance, yaw, pitch) of the overview camera used by render()
+    CAMERA: ClassVar[tuple[tuple[float, float, float], float, float, float]] = ((0.4, 0.0, 0.8), 2.0, 50.0, -30.0)
+
+    def __init__(
+        self,
+        robot: str | dict[str, Any] | RobotSpec = "wheeled_humanoid",
+        control_mode: str = "ee_delta_pose",
+        obs_mode: str = "state",
+        render_mode: str | None = None,
+        difficulty: str = "medium",
+        reward_mode: str = "dense",
+        physics_hz: float = 240.0,
+        control_hz: float = 30.0,
+        time_budget_s: float | None = None,
+        units_target: int | None = None,
+        safety: dict[str, Any] | None = None,
+        controller: dict[str, Any] | None = None,
+        settle_s: float = 0.1,
+    ) -> None:
+        if difficulty not in self.DIFFICULTIES:
+            raise ConfigError(f"difficulty {difficulty!r} is not known; valid levels: {', '.join(self.DIFFICULTIES)}")
+        if obs_mode not in OBS_MODES:
+            raise ConfigError(f"obs_mode {obs_mode!r} is not known; valid modes: {', '.join(OBS_MODES)}")
+        if reward_mode not in REWARD_MODES:
+            raise ConfigError(f"reward_mode {reward_mode!r} is not known; valid modes: {', '.join(REWARD_MODES)}")
+        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
+            raise ConfigError(f"render_mode {render_mode!r} is not known; valid: {self.metadata['render_modes']}")
+        self.difficulty = difficulty
+        self.params: dict[str, Any] = dict(self.DIFFICULTIES[difficulty])
+        if units_target is not None:
+            if int(units_target) < 1:
+                raise ConfigError(f"units_target must be at least 1, got {units_target}")
+            self.params["units_target"] = int(units_target)
+        if time_budget_s is not None:
+            if float(time_budget_s) <= 0:
+                raise ConfigError(f"time_budget_s must be positive, got {time_budget_s}")
+            self.params["time_budget_s"] = float(time_budget_s)
+        self.units_target = int(self.params["units_target"])
+        self.time_budget_s = float(self.params["time_budget_s"])
+        self.obs_mode, self.reward_mode, self.render_mode = obs_mode, reward_mode, render_mode
+        try:
+            ctrl_cfg = ControllerConfig(**(controller or {}))
+        except TypeError as exc:
+            raise ConfigError(f"controller config: {exc}") from None
+        safety_cfg = SafetyConfig.from_dict(safety)
+        self.world = World(physics_hz, control_hz, gui=render_mode == "human")
+        try:
+            self.spec_robot = RobotSpec.load(robot)
+            self.robot = Robot(self.world, self.spec_robot)
+            self.controller = Controller(self.robot, control_mode, ctrl_cfg)
+            self.monitor = SafetyMonitor(self.world, self.robot, safety_cfg)
+            self.build_scene()
+        except Exception:
+            self.world.close()
+            raise
+        self.world.save()
+        self._settle_steps = int(round(settle_s / self.world.physics_dt))
+        self.action_space = spaces.Box(-1.0, 1.0, (self.controller.action_dim,), np.float32)
+        self.action_layout = dict(self.controller.layout)
+        self._units_prev = 0
+        self._ended = False
+        self._reset_world(np.random.default_rng(0))
+        sample = self._observation_parts()
+        self.obs_layout: dict[str, slice] = {}
+        n = 0
+        for k, v in sample.items():
+            self.obs_layout[k] = slice(n, n + v.size)
+            n += v.size
+        if obs_mode == "state":
+            self.observation_space = spaces.Box(-np.inf, np.inf, (n,), np.float32)
+        else:
+            self.observation_space = spaces.Dict(
+                {k: spaces.Box(-np.inf, np.inf, v.shape, np.float32) for k, v in sample.items()}
+            )
+
+    # ------------------------------------------------------------------ task hooks
+    def build_scene(self) -> None:
+        raise NotImplementedError
+
+    def initialize_episode(self, rng: np.random.Generator) -> None:
+        raise NotImplementedError
+
+    def evaluate(self) -> dict[str, Any]:
+        """``success``, ``units_completed``, ``progress`` (0..1), ``fail`` and ``fail_reason``."""
+        raise NotImplementedError
+
+    def dense_reward(self, evaluation: dict[str, Any], action: np.ndarray) -> dict[str, float]:
+        raise NotImplementedError
+
+    def task_observation(self) -> dict[str, np.ndarray]:
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------ helpers for tasks
+    @property
+    def sim_time(self) -> float:
+        return self.world.sim_time
+
+    def to_base_frame(self, position: np.ndarray) -> np.ndarray:
+        """A world position in the robot's planar base frame."""
+        x, y, yaw = self.robot.base_pose()
+        d = np.asarray(position, float) - np.array([x, y, 0.0])
+        c, s = math.cos(yaw), math.sin(yaw)
+        return np.array([c * d[0] + s * d[1], -s * d[0] + c * d[1], d[2]])
+
+    # ------------------------------------------------------------------ gymnasium API
+    def _reset_world(self, rng: np.random.Generator) -> None:
+        self.world.restore()
+        self.robot.reset_home()
+        self.initialize_episode(rng)
+        self.world.settle(self._settle_steps)
+        self.world.sim_time = 0.0
+        self.controller.reset()
+        self.monitor.reset()
+
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+        super().reset(seed=seed)
+        self._reset_world(self.np_random)
+        evaluation = self.evaluate()
+        self._units_prev = int(evaluation["units_completed"])
+        self._ended = False
+        info = self._info(evaluation, {"events": [], "cost": 0.0, "peak_contact_force_n": 0.0, "energy_j": 0.0}, {})
+        return self._observation(), info
+
+    def step(self, action):
+        action = self._check_action(action)
+        self.controller.apply(action)
+        self.world.step(self.monitor.on_substep)
+        q, qd, tau = self.robot.joint_state()
+        finite = bool(np.all(np.isfinite(q)) and np.all(np.isfinite(qd)))
+        safety = self.monitor.on_control_step(q, qd, tau, self.world.control_dt) if finite else {
+            "events": [], "cost": 0.0, "peak_contact_force_n": 0.0, "energy_j": 0.0, "critical": False}
+        evaluation = self.evaluate()
+        units = int(evaluation["units_completed"])
+        if self.reward_mode == "dense":
+            terms = self.dense_reward(evaluation, action)
+        else:
+            terms = {"units": float(units - self._units_prev)}
+        self._units_prev = units
+        reward = float(sum(terms.values()))
+        end_reason = None
+        if not finite:
+            end_reason = "physics_error"
+        elif evaluation["success"]:
+            end_reason = "success"
+        elif evaluation.get("fail"):
+            end_reason = str(evaluation.get("fail_reason") or "task_failed")
+        elif safety["critical"] and self.monitor.cfg.terminate_on == "critical":
+            end_reason = "critical_safety"
+        terminated = end_reason is not None
+        truncated = not terminated and self.world.sim_time >= self.time_budget_s - 1e-9
+        if truncated:
+            end_reason = "timeout"
+        info = self._info(evaluation, safety, terms)
+        if end_reason is not None:
+            info["end_reason"] = end_reason
+        obs = self._observation()
+        if self.render_mode == "human":
+            self.render()
+        return obs, reward, terminated, truncated, info
+
+    def _check_action(self, action) -> np.ndarray:
+        a = np.asarray(action, dtype=np.float64)
+        if a.shape != self.action_space.shape:
+            raise ValueError(
+                f"action has shape {a.shape}, expected {self.action_space.shape} "
+                f"(layout: {', '.join(f'{k}[{s.start}:{s.stop}]' for k, s in self.action_layout.items())})"
+            )
+        if not np.all(np.isfinite(a)):
+            bad = np.flatnonzero(~np.isfinite(a)).tolist()
+            raise ValueError(f"action contains NaN or inf at indices {bad}; actions must be finite numbers in [-1, 1]")
+        return np.clip(a, -1.0, 1.0)
+
+    def _info(self, evaluation: dict[str, Any], safety: dict[str, Any], terms: dict[str, float]) -> dict[str, Any]:
+        info: dict[str, Any] = {
+            "success": bool(evaluation["success"]),
+            "is_success": bool(evaluation["success"]),
+            "units_completed": int(evaluation["units_completed"]),
+            "units_target": self.units_target,
+            "progress": float(evaluation.get("progress", 0.0)),
+            "sim_time": float(self.world.sim_time),
+            "cost": float(safety["cost"]),
+            "safety_events": [e.to_dict() for e in safety["events"]],
+            "energy_j": float(safety["energy_j"]),
+            "peak_contact_force_n": float(safety["peak_contact_force_n"]),
+            "min_human_separation_m": None,
+        }
+        for k, v in terms.items():
+            info[f"reward_{k}"] = float(v)
+        return info
+
+    # ------------------------------------------------------------------ observation
+    def robot_observation(self) -> dict[str, np.ndarray]:
+        robot, ctrl = self.robot, self.controller
+        q, qd, _ = robot.joint_state()
+        x, y, yaw = robot.base_pose()
+        parts = {
+            "joint_pos": q, "joint_vel": qd,
+            "base_pose": np.array([x, y, math.cos(yaw), math.sin(yaw)]),
+        }
+        for ee in ctrl.ees:
+            pos, quat = ctrl.measured_ee(ee)
+            tpos, tquat = ctrl.ee_targets[ee]
+            parts[f"{ee}_ee_pose"] = np.concatenate([pos, quat])
+            parts[f"{ee}_ee_target"] = np.concatenate([tpos, tquat])
+        for g in ctrl.grippers:
+            parts[f"{g}_gripper_closure"] = np.array([robot.gripper_closure(g)])
+        return parts
+
+    def _observation_parts(self) -> dict[str, np.ndarray]:
+        parts = self.robot_observation()
+        parts.update(self.task_observation())
+        return {k: np.nan_to_num(np.asarray(v, np.float32).ravel(), posinf=1e6, neginf=-1e6) for k, v in parts.items()}
+
+    def _observation(self):
+        parts = self._observation_parts()
+        if self.obs_mode == "state":
+            return np.concatenate(list(parts.values()))
+        return parts
+
+    # ------------------------------------------------------------------ render / close
+    def render(self):
+        if self.render_mode == "rgb_array":
+            target, dist, yaw, pitch = self.CAMERA
+            x, y, _ = self.robot.base_pose()
+            return self.world.render((target[0] + x, target[1] + y, target[2]), dist, yaw, pitch)
+        return None
+
+    def close(self) -> None:
+        world = getattr(self, "world", None)
+        if world is not None:
+            world.close()
+            self.world = None  # type: ignore[assignment]

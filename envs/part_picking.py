@@ -1,0 +1,206 @@
+"""PartPicking-v0: kitting at a workbench.
+
+Description
+    A humanoid stands at a workbench (top at 0.86 m). Parts (boxes 4 x 4 x 6 cm) stand on a
+    supply tray to its right; a kitting tray in front of it has four slots (2 x 2, 9-10 cm
+    apart). One unit of work is one part picked by a physical friction grasp (no attach
+    constraints, no teleporting) and left standing upright in a free slot, within the tolerance
+    of the slot's centre, at rest and released. An episode is a shift segment: fill the tray
+    (``units_target`` parts) within the time budget.
+
+Action space
+    That of the control mode (``humanoid_bench.sim.controllers``). ``ee_delta_pose`` on
+    ``wheeled_humanoid``: 17 numbers in [-1, 1]: base (vx, vy, wz), left EE (dx, dy, dz, rx, ry,
+    rz), left gripper, right EE, right gripper. ``env.unwrapped.action_layout`` names the slices.
+
+Observation space
+    ``state``: a flat float32 vector; ``dict``: the same pieces by name. Robot part: joint
+    positions and velocities, base pose, EE poses and commanded targets (base frame), gripper
+    closures. Task part (base frame, privileged state): ``part_pos`` (N x 3), ``part_quat``
+    (N x 4), ``part_placed`` (N), ``slot_pos`` (4 x 3), ``slot_filled`` (4).
+    ``env.unwrapped.obs_layout`` names the slices of the flat vector.
+
+Rewards (``reward_mode="dense"``; each term is in ``info`` as ``reward_<term>``)
+    ``reach``   = w_reach * (1 - tanh(5 d_tcp_part)) for the next part while it is not held
+    ``grasp``   = w_grasp while the next part is held by two fingers
+    ``place``   = w_place * (1 - tanh(5 d_part_slot)) while it is held
+    ``units``   = w_units * units_completed
+    ``action``  = -w_action * |a|^2
+    reward = sum of the terms. ``reward_mode="sparse"``: +1 for each unit completed this step.
+
+Success
+    ``units_completed >= units_target``: that many slots each hold a part within ``tolerance``
+    (xy) of the slot centre, tilted at most 15 degrees, at rest on the tray and touched by no
+    robot link. The episode then terminates (``end_reason="success"``).
+
+Failure
+    ``part_lost``: parts fell off the bench so that the target can no longer be reached.
+    Truncation at ``time_budget_s`` (``end_reason="timeout"``).
+
+Randomization (from the seed)
+    Each part's cell on the supply tray (2 x 2 grid), a jitter of +-1.5 cm (easy +-1 cm,
+    hard +-2 cm), yaw, mass and friction within the difficulty's ranges.
+
+Difficulty
+    ===========  =====  =========  =========  ==========  ======
+    level        parts  tolerance  mass (kg)  friction    budget
+    ===========  =====  =========  =========  ==========  ======
+    easy         2      3.0 cm     0.1-0.3    0.8-1.0     60 s
+    medium       4      2.0 cm     0.1-0.5    0.6-1.0     60 s
+    hard         4      1.5 cm     0.3-1.0    0.45-0.8    45 s
+    ===========  =====  =========  =========  ==========  ======
+
+Version history
+    v0: first release.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, ClassVar
+
+import numpy as np
+
+from humanoid_bench.envs.base import FactoryEnv
+
+TABLE_TOP = 0.85
+TRAY_TOP = TABLE_TOP + 0.01
+PART_HALF = (0.02, 0.02, 0.03)
+SUPPLY_CELLS = ((0.39, -0.40), (0.47, -0.40), (0.39, -0.31), (0.47, -0.31))
+SLOTS = ((0.37, -0.21), (0.45, -0.21), (0.37, -0.12), (0.45, -0.12))
+UPRIGHT_COS = math.cos(math.radians(15.0))
+REST_SPEED = 0.05  # m/s
+
+
+class PartPickingEnv(FactoryEnv):
+    task_name: ClassVar[str] = "part_picking"
+    DIFFICULTIES: ClassVar[dict[str, dict[str, Any]]] = {
+        "easy": {"units_target": 2, "tolerance": 0.03, "mass": (0.1, 0.3), "friction": (0.8, 1.0),
+                 "jitter": 0.01, "yaw": math.pi / 8, "time_budget_s": 60.0},
+        "medium": {"units_target": 4, "tolerance": 0.02, "mass": (0.1, 0.5), "friction": (0.6, 1.0),
+                   "jitter": 0.015, "yaw": math.pi / 4, "time_budget_s": 60.0},
+        "hard": {"units_target": 4, "tolerance": 0.015, "mass": (0.3, 1.0), "friction": (0.45, 0.8),
+                 "jitter": 0.02, "yaw": math.pi / 4, "time_budget_s": 45.0},
+    }
+    CAMERA = ((0.4, -0.25, 0.85), 1.6, 60.0, -35.0)
+    REWARD_WEIGHTS: ClassVar[dict[str, float]] = {"reach": 0.25, "grasp": 0.25, "place": 0.5, "units": 1.0, "action": 0.01}
+
+    # ------------------------------------------------------------------ scene
+    def build_scene(self) -> None:
+        n = self.units_target
+        if n > len(SUPPLY_CELLS):
+            from humanoid_bench.errors import ConfigError
+
+            raise ConfigError(f"part_picking supports at most {len(SUPPLY_CELLS)} parts (units_target), got {n}")
+        w = self.world
+        w.add_box("workbench", (0.30, 0.60, TABLE_TOP / 2), (0.60, 0.0, TABLE_TOP / 2), rgba=(0.45, 0.38, 0.3, 1))
+        w.add_box("supply_tray", (0.085, 0.095, 0.005), (0.43, -0.355, TABLE_TOP + 0.005), rgba=(0.25, 0.35, 0.6, 1))
+        w.add_box("kitting_tray", (0.08, 0.085, 0.005), (0.41, -0.165, TABLE_TOP + 0.005), rgba=(0.2, 0.2, 0.22, 1))
+        for i, (x, y) in enumerate(SLOTS):
+            w.add_marker(f"slot_{i}", (0.024, 0.024, 0.0005), (x, y, TRAY_TOP + 0.0005), (0.2, 0.8, 0.3, 1))
+        self.parts = [
+            w.add_box(f"part_{i}", PART_HALF, (2.0 + i, 2.0, PART_HALF[2]), mass=0.2, rgba=(0.85, 0.15, 0.1, 1))
+            for i in range(n)
+        ]
+        self.monitor.register_payloads(self.parts)
+        self.monitor.register_goal_zone(np.array([0.32, -0.255, TRAY_TOP - 0.01]), np.array([0.50, -0.075, TRAY_TOP + 0.25]))
+        self._fingers = {g: set(self.robot.gripper_links(g)) for g in self.robot.spec.grippers}
+
+    def initialize_episode(self, rng: np.random.Generator) -> None:
+        p = self.params
+        cells = rng.permutation(len(SUPPLY_CELLS))
+        c = self.world.client
+        for part, cell in zip(self.parts, cells):
+            cx, cy = SUPPLY_CELLS[cell]
+            x, y = cx + rng.uniform(-p["jitter"], p["jitter"]), cy + rng.uniform(-p["jitter"], p["jitter"])
+            yaw = rng.uniform(-p["yaw"], p["yaw"])
+            c.resetBasePositionAndOrientation(part, (x, y, TRAY_TOP + PART_HALF[2] + 0.0005), c.getQuaternionFromEuler((0, 0, yaw)))
+            c.resetBaseVelocity(part, (0, 0, 0), (0, 0, 0))
+            c.changeDynamics(part, -1, mass=float(rng.uniform(*p["mass"])), lateralFriction=float(rng.uniform(*p["friction"])))
+
+    # ------------------------------------------------------------------ evaluation
+    def _part_states(self) -> list[tuple[np.ndarray, np.ndarray, float]]:
+        c = self.world.client
+        out = []
+        for part in self.parts:
+            pos, quat = c.getBasePositionAndOrientation(part)
+            lin = c.getBaseVelocity(part)[0]
+            out.append((np.array(pos), np.array(quat), float(np.linalg.norm(lin))))
+        return out
+
+    def _held_by(self, part: int) -> str | None:
+        """The gripper that touches the part with two fingers, if any."""
+        touching = {pt[4] for pt in self.world.client.getContactPoints(bodyA=part, bodyB=self.robot.body)}
+        for g, fingers in self._fingers.items():
+            if fingers <= touching:
+                return g
+        return None
+
+    def evaluate(self) -> dict[str, Any]:
+        tol = self.params["tolerance"]
+        states = self._part_states()
+        self._states = states
+        c = self.world.client
+        filled = [False] * len(SLOTS)
+        placed = [False] * len(self.parts)
+        for i, (pos, quat, speed) in enumerate(states):
+            up = c.getMatrixFromQuaternion(quat)[8]  # z component of the part's z axis
+            if up < UPRIGHT_COS or speed > REST_SPEED or abs(pos[2] - (TRAY_TOP + PART_HALF[2])) > 0.01:
+                continue
+            for s, (sx, sy) in enumerate(SLOTS):
+                if not filled[s] and math.hypot(pos[0] - sx, pos[1] - sy) <= tol:
+                    if not c.getContactPoints(bodyA=self.parts[i], bodyB=self.robot.body):
+                        filled[s] = placed[i] = True
+                    break
+        self._filled, self._placed = filled, placed
+        units = int(sum(filled))
+        lost = sum(1 for pos, _, _ in states if pos[2] < TABLE_TOP - 0.1)
+        fail = len(self.parts) - lost < self.units_target
+        return {
+            "success": units >= self.units_target,
+            "units_completed": units,
+            "progress": units / self.units_target,
+            "fail": bool(fail),
+            "fail_reason": "part_lost" if fail else None,
+        }
+
+    def next_part(self) -> int | None:
+        for i, placed in enumerate(self._placed):
+            if not placed and self._states[i][0][2] > TABLE_TOP - 0.1:
+                return i
+        return None
+
+    def dense_reward(self, evaluation: dict[str, Any], action: np.ndarray) -> dict[str, float]:
+        w = self.REWARD_WEIGHTS
+        terms = {"reach": 0.0, "grasp": 0.0, "place": 0.0}
+        i = self.next_part()
+        if i is not None:
+            part_pos = self._states[i][0]
+            if self._held_by(self.parts[i]) is not None:
+                free = [np.array([x, y, TRAY_TOP + PART_HALF[2]]) for s, (x, y) in enumerate(SLOTS) if not self._filled[s]]
+                d = min((float(np.linalg.norm(part_pos - f)) for f in free), default=0.0)
+                terms["grasp"] = w["grasp"]
+                terms["place"] = w["place"] * (1.0 - math.tanh(5.0 * d))
+            else:
+                d = min(float(np.linalg.norm(self.robot.ee_pose(ee)[0] - part_pos)) for ee in self.controller.ees)
+                terms["reach"] = w["reach"] * (1.0 - math.tanh(5.0 * d))
+        terms["units"] = w["units"] * evaluation["units_completed"]
+        terms["action"] = -w["action"] * float(np.dot(action, action))
+        return terms
+
+    # ------------------------------------------------------------------ observation
+    def task_observation(self) -> dict[str, np.ndarray]:
+        if not hasattr(self, "_states"):
+            self.evaluate()
+        states = self._part_states()
+        slots = np.array([self.to_base_frame(np.array([x, y, TRAY_TOP])) for x, y in SLOTS])
+        _, _, yaw = self.robot.base_pose()
+        c = self.world.client
+        inv_yaw = c.getQuaternionFromEuler((0, 0, -yaw))
+        return {
+            "part_pos": np.array([self.to_base_frame(p) for p, _, _ in states]),
+            "part_quat": np.array([c.multiplyTransforms((0, 0, 0), inv_yaw, (0, 0, 0), q)[1] for _, q, _ in states]),
+            "part_placed": np.array(self._placed, dtype=float),
+            "slot_pos": slots,
+            "slot_filled": np.array(self._filled, dtype=float),
+        }

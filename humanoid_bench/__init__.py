@@ -1,0 +1,25 @@
+"""humanoid_bench: simulation and evaluation harness for humanoid robots on factory tasks.
+
+Importing the package registers the Gymnasium ids under the ``humanoid_bench/`` namespace. It
+imports neither torch nor stable-baselines3, and not even pybullet: envs are created lazily.
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+#: Gymnasium id -> (entry point, task config name)
+TASKS: dict[str, tuple[str, str]] = {
+    "humanoid_bench/PartPicking-v0": ("humanoid_bench.envs.part_picking:PartPickingEnv", "part_picking"),
+}
+
+
+def _register() -> None:
+    import gymnasium as gym
+
+    for env_id, (entry_point, _) in TASKS.items():
+        if env_id not in gym.registry:
+            gym.register(id=env_id, entry_point=entry_point, disable_env_checker=False)
+
+
+_register()

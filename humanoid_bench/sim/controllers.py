@@ -1,0 +1,137 @@
+"""Controllers: turn a normalized action in [-1, 1] into joint targets and base velocity.
+
+Modes (``control_mode=``):
+- ``ee_delta_pose`` (default): per end effector, a position step (m) and a rotation-vector step
+  (rad) in the base frame, added to the commanded target pose; pybullet IK turns the target into
+  arm joint targets. The commanded target is part of the observation and stays within
+  ``max_lead`` of the measured pose, so a blocked arm does not wind up.
+- ``joint_position``: absolute targets over each joint's range.
+- ``joint_delta``: joint target steps of at most ``max_joint_step`` rad (or m).
+Every mode adds base velocity (x, y, yaw; for a wheeled base) and one scalar per gripper
+(-1 open .. +1 closed).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.spatial.transform import Rotation
+
+from humanoid_bench.errors import ConfigError
+from humanoid_bench.sim.robot import Robot
+
+CONTROL_MODES = ("ee_delta_pose", "joint_position", "joint_delta")
+
+
+@dataclass
+class ControllerConfig:
+    max_pos_step: float = 0.015  # m per control step (0.45 m/s at 30 Hz)
+    max_rot_step: float = 0.10  # rad per control step
+    max_joint_step: float = 0.05  # rad (or m) per control step
+    max_lead: float = 0.05  # m: how far the commanded EE target may lead the measured pose
+    ik_iterations: int = 8
+
+
+def _quat_from_rotvec(v: np.ndarray, q: np.ndarray) -> np.ndarray:
+    return (Rotation.from_rotvec(v) * Rotation.from_quat(q)).as_quat()
+
+
+class Controller:
+    def __init__(self, robot: Robot, mode: str, config: ControllerConfig | None = None) -> None:
+        if mode not in CONTROL_MODES:
+            raise ConfigError(f"control_mode {mode!r} is not known; valid modes: {', '.join(CONTROL_MODES)}")
+        self.robot = robot
+        self.mode = mode
+        self.cfg = config or ControllerConfig()
+        spec = robot.spec
+        self.ees = list(spec.end_effectors)
+        self.grippers = list(spec.grippers)
+        gripper_joints = {n for g in spec.grippers.values() for n in g.joints}
+        self.joint_names = [j.name for j in robot.controlled if j.name not in gripper_joints]
+        self._joint_slots = robot.ctrl_slots(self.joint_names)
+        layout: dict[str, slice] = {}
+        n = 0
+
+        def add(name: str, size: int) -> None:
+            nonlocal n
+            layout[name] = slice(n, n + size)
+            n += size
+
+        if robot.base_joints:
+            add("base", 3)
+        if mode == "ee_delta_pose":
+            for ee in self.ees:
+                add(f"{ee}_ee", 6)
+                g = spec.end_effectors[ee].gripper
+                if g:
+                    add(f"{g}_gripper", 1)
+            for g in self.grippers:
+                if f"{g}_gripper" not in layout:
+                    add(f"{g}_gripper", 1)
+        else:
+            add("joints", len(self.joint_names))
+            for g in self.grippers:
+                add(f"{g}_gripper", 1)
+        self.layout = layout
+        self.action_dim = n
+        self.ee_targets: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._ik_cache: dict[str, np.ndarray] = {}
+
+    # ------------------------------------------------------------------
+    def reset(self) -> None:
+        self.ee_targets = {ee: self.measured_ee(ee) for ee in self.ees}
+        self._ik_cache = {}
+
+    def measured_ee(self, ee: str) -> tuple[np.ndarray, np.ndarray]:
+        """End-effector pose in the base frame."""
+        c = self.robot.client
+        bpos, bquat = self.robot.base_frame()
+        pos, quat = self.robot.ee_pose(ee)
+        inv_p, inv_q = c.invertTransform(bpos, bquat)
+        p, q = c.multiplyTransforms(inv_p, inv_q, pos, quat)
+        return np.array(p), np.array(q)
+
+    def apply(self, action: np.ndarray) -> None:
+        robot, cfg = self.robot, self.cfg
+        lay = self.layout
+        if "base" in lay:
+            a = action[lay["base"]]
+            b = robot.spec.base
+            robot.set_base_velocity(a[0] * b.max_linear_speed, a[1] * b.max_linear_speed, a[2] * b.max_angular_speed)
+        for g in self.grippers:
+            robot.set_gripper(g, (float(action[lay[f"{g}_gripper"]][0]) + 1.0) / 2.0)
+        if self.mode == "ee_delta_pose":
+            for ee in self.ees:
+                self._ee_step(ee, action[lay[f"{ee}_ee"]])
+        elif self.mode == "joint_position":
+            lo, hi = robot.lower[self._joint_slots], robot.upper[self._joint_slots]
+            robot.set_targets(self.joint_names, lo + (action[lay["joints"]] + 1.0) / 2.0 * (hi - lo))
+        else:
+            current = robot.targets[self._joint_slots]
+            robot.set_targets(self.joint_names, current + action[lay["joints"]] * cfg.max_joint_step)
+        robot.apply()
+
+    def _ee_step(self, ee: str, a: np.ndarray) -> None:
+        cfg = self.cfg
+        pos, quat = self.ee_targets[ee]
+        if np.any(a != 0.0):
+            pos = pos + a[:3] * cfg.max_pos_step
+            measured, _ = self.measured_ee(ee)
+            lead = pos - measured
+            dist = float(np.linalg.norm(lead))
+            if dist > cfg.max_lead:
+                pos = measured + lead * (cfg.max_lead / dist)
+            if np.any(a[3:] != 0.0):
+                quat = _quat_from_rotvec(a[3:] * cfg.max_rot_step, quat)
+            self.ee_targets[ee] = (pos, quat)
+        key = np.concatenate([pos, quat])
+        cached = self._ik_cache.get(ee)
+        if cached is not None and np.array_equal(cached, key):
+            return  # same target in the base frame: the arm's joint targets stand
+        c = self.robot.client
+        bpos, bquat = self.robot.base_frame()
+        wpos, wquat = c.multiplyTransforms(bpos, bquat, pos, quat)
+        arm = self.robot.group(self.robot.spec.end_effectors[ee].arm)
+        self.robot.set_targets(arm, self.robot.ik(ee, wpos, wquat, iterations=cfg.ik_iterations))
+        self._ik_cache[ee] = key

@@ -1,0 +1,157 @@
+"""The physics world: one pybullet ``BulletClient`` per env, never the global connection."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pybullet as pb
+from pybullet_utils import bullet_client
+
+from humanoid_bench.errors import ConfigError
+
+
+@contextlib.contextmanager
+def quiet_stdout() -> Iterator[None]:
+    """Silence pybullet's C-level prints (URDF warnings) around a call by redirecting fd 1."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # stdout replaced (pytest capture, notebooks)
+        yield
+        return
+    sys.stdout.flush()
+    saved = os.dup(fd)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), fd)
+            yield
+    finally:
+        os.dup2(saved, fd)
+        os.close(saved)
+
+
+@dataclass
+class Camera:
+    width: int = 320
+    height: int = 240
+    fov_deg: float = 60.0
+    near: float = 0.02
+    far: float = 10.0
+
+
+class World:
+    """Owns the physics client, time and props; steps physics with per-substep callbacks."""
+
+    def __init__(
+        self, physics_hz: float = 240.0, control_hz: float = 30.0, gui: bool = False,
+        solver_iterations: int = 50,
+    ) -> None:
+        if physics_hz <= 0 or control_hz <= 0:
+            raise ConfigError(f"physics_hz and control_hz must be positive, got {physics_hz} and {control_hz}")
+        ratio = physics_hz / control_hz
+        if abs(ratio - round(ratio)) > 1e-9 or round(ratio) < 1:
+            raise ConfigError(
+                f"physics_hz ({physics_hz}) must be a whole multiple of control_hz ({control_hz}); "
+                "e.g. physics_hz=240 control_hz=30"
+            )
+        self.physics_dt = 1.0 / physics_hz
+        self.substeps = int(round(ratio))
+        self.control_dt = self.physics_dt * self.substeps
+        self.client = bullet_client.BulletClient(connection_mode=pb.GUI if gui else pb.DIRECT)
+        c = self.client
+        c.resetSimulation()
+        c.setGravity(0, 0, -9.81)
+        c.setTimeStep(self.physics_dt)
+        # deterministicOverlappingPairs keeps contact order identical after restoreState.
+        c.setPhysicsEngineParameter(
+            numSolverIterations=solver_iterations, deterministicOverlappingPairs=1, numSubSteps=0,
+        )
+        plane = c.createCollisionShape(pb.GEOM_PLANE)
+        self.floor = c.createMultiBody(0, plane)
+        c.changeDynamics(self.floor, -1, lateralFriction=0.9)
+        self.sim_time = 0.0
+        self.fixtures: set[int] = {self.floor}  # static bodies (tables, racks, walls)
+        self.names: dict[int, str] = {self.floor: "floor"}
+        self._state_id: int | None = None
+
+    # ----------------------------------------------------------------- props
+    def add_box(
+        self, name: str, half_extents: Sequence[float], position: Sequence[float], mass: float = 0.0,
+        rgba: Sequence[float] = (0.6, 0.6, 0.6, 1.0), orientation: Sequence[float] = (0, 0, 0, 1),
+        friction: float = 0.8, collide: bool = True,
+    ) -> int:
+        """A box body; ``mass=0`` makes a static fixture."""
+        c = self.client
+        col = c.createCollisionShape(pb.GEOM_BOX, halfExtents=half_extents) if collide else -1
+        vis = c.createVisualShape(pb.GEOM_BOX, halfExtents=half_extents, rgbaColor=rgba)
+        body = c.createMultiBody(mass, col, vis, basePosition=position, baseOrientation=orientation)
+        if collide:
+            c.changeDynamics(body, -1, lateralFriction=friction)
+        if mass == 0.0 and collide:
+            self.fixtures.add(body)
+        self.names[body] = name
+        return body
+
+    def add_marker(self, name: str, half_extents: Sequence[float], position: Sequence[float], rgba: Sequence[float]) -> int:
+        """Visual-only box (slot outlines, floor markings)."""
+        return self.add_box(name, half_extents, position, rgba=rgba, collide=False)
+
+    # ----------------------------------------------------------------- state
+    def save(self) -> None:
+        """Remember the current state; ``restore()`` returns to it (cheap reset, no reload)."""
+        self._state_id = self.client.saveState()
+
+    def restore(self) -> None:
+        if self._state_id is None:
+            raise RuntimeError("World.restore() called before World.save()")
+        self.client.restoreState(self._state_id)
+        self.sim_time = 0.0
+
+    def step(self, on_substep: Callable[[], None] | None = None) -> None:
+        """Advance one control period: ``substeps`` physics steps, calling ``on_substep`` after each."""
+        step = self.client.stepSimulation
+        for _ in range(self.substeps):
+            step()
+            self.sim_time += self.physics_dt
+            if on_substep is not None:
+                on_substep()
+
+    def settle(self, steps: int) -> None:
+        for _ in range(steps):
+            self.client.stepSimulation()
+
+    # ----------------------------------------------------------------- rendering
+    def render(
+        self, target: Sequence[float], distance: float = 2.2, yaw: float = 50.0, pitch: float = -30.0,
+        camera: Camera | None = None,
+    ) -> np.ndarray:
+        """RGB image (H, W, 3) uint8 from an orbit camera, TinyRenderer (no GPU needed)."""
+        cam = camera or Camera()
+        c = self.client
+        view = c.computeViewMatrixFromYawPitchRoll(target, distance, yaw, pitch, 0.0, 2)
+        proj = c.computeProjectionMatrixFOV(cam.fov_deg, cam.width / cam.height, cam.near, cam.far)
+        return self._image(view, proj, cam)[0]
+
+    def render_from(self, eye: Sequence[float], target: Sequence[float], up: Sequence[float], camera: Camera) -> tuple[np.ndarray, np.ndarray]:
+        """RGB (H, W, 3) and metric depth (H, W) from a camera at ``eye`` looking at ``target``."""
+        c = self.client
+        view = c.computeViewMatrix(eye, target, up)
+        proj = c.computeProjectionMatrixFOV(camera.fov_deg, camera.width / camera.height, camera.near, camera.far)
+        return self._image(view, proj, camera)
+
+    def _image(self, view, proj, cam: Camera) -> tuple[np.ndarray, np.ndarray]:
+        _, _, rgba, depth, _ = self.client.getCameraImage(
+            cam.width, cam.height, view, proj, renderer=pb.ER_TINY_RENDERER,
+        )
+        rgb = np.asarray(rgba, dtype=np.uint8).reshape(cam.height, cam.width, 4)[..., :3]
+        zbuf = np.asarray(depth, dtype=np.float32).reshape(cam.height, cam.width)
+        metric = cam.far * cam.near / (cam.far - (cam.far - cam.near) * zbuf)
+        return rgb, metric.astype(np.float32)
+
+    def close(self) -> None:
+        with contextlib.suppress(pb.error):
+            self.client.disconnect()

@@ -1,0 +1,1 @@
+"""Policies: scripted baselines, random, stable-baselines3 (optional extra)."""

@@ -1,0 +1,47 @@
+"""Scripted baselines: one script per task, built from the skills in ``skills.py``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+
+from humanoid_bench.errors import ConfigError
+from humanoid_bench.policies.scripted.part_picking import part_picking_script
+from humanoid_bench.policies.scripted.skills import SkillContext, SkillGen
+
+SCRIPTS: dict[str, Callable[[SkillContext], SkillGen]] = {
+    "part_picking": part_picking_script,
+}
+
+
+class ScriptedPolicy:
+    """The scripted baseline for the env's task; acts through the env's action space only."""
+
+    name = "scripted"
+
+    def __init__(self, env: gym.Env) -> None:
+        task = getattr(env.unwrapped, "task_name", None)
+        if task not in SCRIPTS:
+            raise ConfigError(f"no scripted baseline for task {task!r}; scripted tasks: {', '.join(SCRIPTS)}")
+        if getattr(env.unwrapped.controller, "mode", None) != "ee_delta_pose":
+            raise ConfigError("the scripted baselines need control_mode=ee_delta_pose")
+        self._script = SCRIPTS[task]
+        self.ctx = SkillContext(env)
+        self._gen: SkillGen | None = None
+
+    def reset(self, seed: int | None = None) -> None:
+        self.ctx.gripper_cmd = {g: -1.0 for g in self.ctx.gripper_cmd}
+        self._gen = None
+
+    def act(self, observation: Any, info: dict[str, Any]) -> np.ndarray:
+        self.ctx.obs = observation
+        if self._gen is None:
+            self._gen = self._script(self.ctx)
+        try:
+            return next(self._gen)
+        except StopIteration:
+            self._gen = None
+            return self.ctx.blank()
