@@ -66,8 +66,8 @@ from humanoid_bench.envs.base import FactoryEnv
 TABLE_TOP = 0.85
 TRAY_TOP = TABLE_TOP + 0.01
 PART_HALF = (0.02, 0.02, 0.03)
-SUPPLY_CELLS = ((0.39, -0.40), (0.47, -0.40), (0.39, -0.31), (0.47, -0.31))
-SLOTS = ((0.37, -0.21), (0.45, -0.21), (0.37, -0.12), (0.45, -0.12))
+SUPPLY_CELLS = ((0.38, -0.415), (0.455, -0.415), (0.38, -0.335), (0.455, -0.335))
+SLOTS = ((0.37, -0.235), (0.45, -0.235), (0.37, -0.145), (0.45, -0.145))
 UPRIGHT_COS = math.cos(math.radians(15.0))
 REST_SPEED = 0.05  # m/s
 
@@ -94,8 +94,8 @@ class PartPickingEnv(FactoryEnv):
             raise ConfigError(f"part_picking supports at most {len(SUPPLY_CELLS)} parts (units_target), got {n}")
         w = self.world
         w.add_box("workbench", (0.30, 0.60, TABLE_TOP / 2), (0.60, 0.0, TABLE_TOP / 2), rgba=(0.45, 0.38, 0.3, 1))
-        w.add_box("supply_tray", (0.085, 0.095, 0.005), (0.43, -0.355, TABLE_TOP + 0.005), rgba=(0.25, 0.35, 0.6, 1))
-        w.add_box("kitting_tray", (0.08, 0.085, 0.005), (0.41, -0.165, TABLE_TOP + 0.005), rgba=(0.2, 0.2, 0.22, 1))
+        w.add_box("supply_tray", (0.085, 0.095, 0.005), (0.43, -0.375, TABLE_TOP + 0.005), rgba=(0.25, 0.35, 0.6, 1))
+        w.add_box("kitting_tray", (0.08, 0.085, 0.005), (0.41, -0.19, TABLE_TOP + 0.005), rgba=(0.2, 0.2, 0.22, 1))
         for i, (x, y) in enumerate(SLOTS):
             w.add_marker(f"slot_{i}", (0.024, 0.024, 0.0005), (x, y, TRAY_TOP + 0.0005), (0.2, 0.8, 0.3, 1))
         self.parts = [
@@ -103,7 +103,7 @@ class PartPickingEnv(FactoryEnv):
             for i in range(n)
         ]
         self.monitor.register_payloads(self.parts)
-        self.monitor.register_goal_zone(np.array([0.32, -0.255, TRAY_TOP - 0.01]), np.array([0.50, -0.075, TRAY_TOP + 0.25]))
+        self.monitor.register_goal_zone(np.array([0.32, -0.28, TRAY_TOP - 0.01]), np.array([0.50, -0.10, TRAY_TOP + 0.25]))
         self._fingers = {g: set(self.robot.gripper_links(g)) for g in self.robot.spec.grippers}
 
     def initialize_episode(self, rng: np.random.Generator) -> None:

@@ -76,6 +76,9 @@ class Robot:
         self.home = np.array([default_home.get(j.name, float(np.clip(0.0, j.lower, j.upper))) for j in self.controlled])
         self.targets = self.home.copy()
         self._base_cmd = np.zeros(3)
+        # Per-joint IK damping: a stiffer shoulder roll keeps the elbow out, away from the torso.
+        self._ik_damping = {n: 0.05 for n in (n for g in spec.joint_groups.values() for n in g)}
+        self._ik_damping.update({n: float(v) for n, v in spec.ik_damping.items()})
         for g in spec.grippers.values():  # make finger friction grippy and contacts stable
             for n in g.joints:
                 c.changeDynamics(self.body, self.joints[n].index, lateralFriction=1.5, frictionAnchor=1)
@@ -223,7 +226,7 @@ class Robot:
         arm_set = set(arm)
         c = self.client
         current = [s[0] for s in c.getJointStates(self.body, [j.index for j in self.movable])]
-        damping = [0.05 if j.name in arm_set else 100.0 for j in self.movable]
+        damping = [self._ik_damping.get(j.name, 0.05) if j.name in arm_set else 100.0 for j in self.movable]
         sol = c.calculateInverseKinematics(
             self.body, self.links[spec.link], list(position), list(orientation),
             jointDamping=damping, maxNumIterations=iterations, residualThreshold=1e-4,

@@ -65,6 +65,7 @@ class RobotSpec:
     torque_limits: dict[str, float] = field(default_factory=dict)  # joint -> N m (or N); URDF otherwise
     velocity_limits: dict[str, float] = field(default_factory=dict)
     home: dict[str, float] = field(default_factory=dict)
+    ik_damping: dict[str, float] = field(default_factory=dict)  # joint -> DLS damping (default 0.05)
     nominal_height: float = 1.5
     camera_link: str | None = None
     package_paths: list[str] = field(default_factory=list)
@@ -137,6 +138,7 @@ class RobotSpec:
             end_effectors=ees, grippers=grippers, gains=gains,
             torque_limits=dict(data.get("torque_limits") or {}), velocity_limits=dict(data.get("velocity_limits") or {}),
             home={k: float(v) for k, v in (data.get("home") or {}).items()},
+            ik_damping={k: float(v) for k, v in (data.get("ik_damping") or {}).items()},
             nominal_height=float(data.get("nominal_height", 1.5)), camera_link=data.get("camera_link"),
             package_paths=[str(resolve_path(p, base_dir)) for p in data.get("package_paths") or []],
             self_collision=bool(data.get("self_collision", True)), source=source,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from humanoid_bench.policies.scripted.skills import (
-    SkillContext, SkillGen, approach, grasp, grasp_yaw, release, retreat, transport, yaw_of,
+    SkillContext, SkillGen, approach, clear_grasp_yaw, grasp, release, retreat, transport, yaw_of,
 )
 
 PART_HALF_HEIGHT = 0.03
@@ -27,9 +27,12 @@ def part_picking_script(ctx: SkillContext) -> SkillGen:
         placed = ctx["part_placed"] > 0.5
         slots = ctx["slot_pos"].reshape(-1, 3)
         free = [s for s in range(len(slots)) if ctx["slot_filled"][s] < 0.5]
-        in_slot = {i for i in range(len(parts)) if min(np.linalg.norm(parts[i][:2] - slots[s][:2]) for s in range(len(slots))) < 0.03}
-        todo = [i for i in range(len(parts)) if not placed[i] and i not in in_slot and parts[i][2] > slots[0][2]
+        near_slot = {i for i in range(len(parts))
+                     if min(np.linalg.norm(parts[i][:2] - slot[:2]) for slot in slots) < 0.03}
+        todo = [i for i in range(len(parts)) if not placed[i] and parts[i][2] > slots[0][2]
                 and attempts.get(i, 0) < 3]
+        # Misplaced parts in the kitting tray are picked again only when the supply is empty.
+        todo = [i for i in todo if i not in near_slot] or todo
         if not todo or not free:
             yield ctx.blank()
             continue
@@ -37,7 +40,8 @@ def part_picking_script(ctx: SkillContext) -> SkillGen:
         i = min(todo, key=lambda k: float(np.linalg.norm(ctx.ee_pose(ee)[0][:2] - parts[k][:2])))
         attempts[i] = attempts.get(i, 0) + 1
         tool_yaw = yaw_of(ctx.ee_pose(ee)[1])
-        yaw = grasp_yaw(yaw_of(quats[i]), tool_yaw)
+        others = np.array([parts[k][:2] for k in range(len(parts)) if k != i])
+        yaw = clear_grasp_yaw(parts[i][:2], yaw_of(quats[i]), tool_yaw, others)
         top = parts[i][2] + PART_HALF_HEIGHT
         yield from release(ctx, ee)
         if not (yield from approach(ctx, ee, parts[i][:2], top - GRIP_BELOW_TOP, yaw)):
@@ -56,5 +60,7 @@ def part_picking_script(ctx: SkillContext) -> SkillGen:
         yield from approach(ctx, ee, slots[slot][:2], place_z, yaw)
         yield from release(ctx, ee)
         yield from retreat(ctx, ee, carry_z)
+        for _ in range(5):  # let the part come to rest before the next decision
+            yield ctx.blank()
 
 

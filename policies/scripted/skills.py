@@ -77,6 +77,28 @@ def grasp_yaw(object_yaw: float, current_yaw: float, symmetry: float = math.pi /
     return object_yaw + k * symmetry
 
 
+def clear_grasp_yaw(xy: np.ndarray, object_yaw: float, current_yaw: float, obstacles: np.ndarray,
+                    finger_offset: float = 0.045, symmetry: float = math.pi / 2, max_yaw: float = 0.6 * math.pi) -> float:
+    """Grasp yaw (object yaw + k * symmetry) whose fingers land farthest from neighbouring objects.
+
+    Only yaws within ``max_yaw`` of the base frame's forward direction are considered (beyond it
+    the wrist runs into its limits); ties (within 5 mm) go to the yaw closest to the current one.
+    """
+    best, best_key = object_yaw, (-math.inf, 0.0)
+    base = grasp_yaw(object_yaw, current_yaw, symmetry)
+    for k in (0, 1, -1, 2):
+        yaw = base + k * symmetry
+        if abs(yaw) > max_yaw:
+            continue
+        axis = np.array([-math.sin(yaw), math.cos(yaw)])  # tool y axis: the fingers' travel
+        fingers = np.array([xy + finger_offset * axis, xy - finger_offset * axis])
+        clearance = min((float(np.min(np.linalg.norm(fingers - o, axis=1))) for o in obstacles), default=1.0)
+        key = (round(clearance / 0.005), -abs(yaw - current_yaw))
+        if key > best_key:
+            best, best_key = yaw, key
+    return best
+
+
 def ee_action(ctx: SkillContext, ee: str, pos: np.ndarray, quat: np.ndarray, speed: float = 1.0) -> np.ndarray:
     """Action that moves the commanded target of ``ee`` toward (pos, quat) at most ``speed`` of the max step."""
     a = ctx.blank()
@@ -89,7 +111,7 @@ def ee_action(ctx: SkillContext, ee: str, pos: np.ndarray, quat: np.ndarray, spe
 
 
 def move_to(ctx: SkillContext, ee: str, pos: np.ndarray, quat: np.ndarray, tol: float = 0.004,
-            speed: float = 1.0, timeout_s: float = 4.0, rot_tol: float = 0.05) -> SkillGen:
+            speed: float = 1.0, timeout_s: float = 3.0, rot_tol: float = 0.05) -> SkillGen:
     """Move the end effector to a pose; done when the measured pose is within ``tol`` (m) and ``rot_tol`` (rad)."""
     for _ in range(int(timeout_s / ctx.control_dt)):
         mpos, mquat = ctx.ee_pose(ee)
