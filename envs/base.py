@@ -136,6 +136,7 @@ class FactoryEnv(gym.Env):
 
     # ------------------------------------------------------------------ gymnasium API
     def _reset_world(self, rng: np.random.Generator) -> None:
+        self.robot.reset_home()  # out of every contact before the world drops its contact caches
         self.world.restore()
         self.robot.reset_home()
         self.initialize_episode(rng)

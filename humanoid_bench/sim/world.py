@@ -75,6 +75,7 @@ class World:
         c.changeDynamics(self.floor, -1, lateralFriction=0.9)
         self.sim_time = 0.0
         self.fixtures: set[int] = {self.floor}  # static bodies (tables, racks, walls)
+        self.movables: list[int] = []  # dynamic props (parts, totes)
         self.names: dict[int, str] = {self.floor: "floor"}
         self._state_id: int | None = None
 
@@ -93,6 +94,8 @@ class World:
             c.changeDynamics(body, -1, lateralFriction=friction)
         if mass == 0.0 and collide:
             self.fixtures.add(body)
+        elif mass > 0.0:
+            self.movables.append(body)
         self.names[body] = name
         return body
 
@@ -108,7 +111,14 @@ class World:
     def restore(self) -> None:
         if self._state_id is None:
             raise RuntimeError("World.restore() called before World.save()")
-        self.client.restoreState(self._state_id)
+        c = self.client
+        # restoreState does not clear Bullet's contact caches (persistent manifolds), which warm-
+        # start the solver: park every movable prop far apart and run collision detection so that
+        # the old contact pairs are dropped, then restore. Same seed -> same episode, bit for bit.
+        for k, body in enumerate(self.movables):
+            c.resetBasePositionAndOrientation(body, (100.0 + 3.0 * k, 100.0, 100.0), (0, 0, 0, 1))
+        c.performCollisionDetection()
+        c.restoreState(self._state_id)
         self.sim_time = 0.0
 
     def step(self, on_substep: Callable[[], None] | None = None) -> None:
