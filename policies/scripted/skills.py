@@ -158,7 +158,7 @@ def grasp(ctx: SkillContext, ee: str, empty_closure: float = 0.97) -> SkillGen:
     return ctx.closure(ee) < empty_closure
 
 
-def release(ctx: SkillContext, ee: str, opening: float = -0.4) -> SkillGen:
+def release(ctx: SkillContext, ee: str, opening: float = -0.3) -> SkillGen:
     """Open the gripper to a partial opening (so the fingers clear neighbouring parts)."""
     return (yield from set_gripper(ctx, ee, opening, settle_s=0.3))
 
