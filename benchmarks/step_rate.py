@@ -2,10 +2,11 @@
 
     python benchmarks/step_rate.py [--task part_picking] [--steps 1500]
 
-Prints, for each task: raw ``stepSimulation`` rate of the env's own scene (no Python around it),
-env steps per second with a zero action and with the scripted baseline acting, the real-time
-factor (simulated seconds per wall second) of each, and the ratio of env cost to raw physics
-(env overhead = 1 - raw-equivalent env rate / env rate). Single process, one core.
+Prints, for each task: the raw ``stepSimulation`` rate of the env's own scene at rest (no Python
+around it); env steps per second with a zero action and with the scripted baseline acting; the
+real-time factor (simulated seconds per wall second) of each; the ratio of the env step rate to
+the raw rate; and, by timing every ``stepSimulation`` the env makes, the share of wall time spent
+in physics, in the policy, and the env's own overhead outside physics. Single process, one core.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import gymnasium as gym
 import numpy as np
 
 import humanoid_bench
+from humanoid_bench.sim import world as world_module
 from humanoid_bench.policies.scripted import ScriptedPolicy
 
 
@@ -31,10 +33,33 @@ def cpu_name() -> str:
     return platform.processor() or "unknown CPU"
 
 
+class PhysicsTimer:
+    """Times every ``pybullet.stepSimulation`` the env makes (patched into the world module)."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self._orig = world_module.pb.stepSimulation
+
+    def __enter__(self) -> PhysicsTimer:
+        orig = self._orig
+
+        def timed(*args, **kwargs):
+            t = time.perf_counter()
+            out = orig(*args, **kwargs)
+            self.seconds += time.perf_counter() - t
+            return out
+
+        world_module.pb.stepSimulation = timed
+        return self
+
+    def __exit__(self, *exc) -> None:
+        world_module.pb.stepSimulation = self._orig
+
+
 def measure(env_id: str, steps: int) -> dict[str, float]:
     env = gym.make(env_id)
     u = env.unwrapped
-    substeps, control_dt = u.world.substeps, u.world.control_dt
+    substeps, control_dt, physics_dt = u.world.substeps, u.world.control_dt, u.world.physics_dt
     zero = np.zeros(env.action_space.shape, np.float32)
 
     env.reset(seed=0)
@@ -45,33 +70,43 @@ def measure(env_id: str, steps: int) -> dict[str, float]:
     raw_physics_hz = steps * substeps / (time.perf_counter() - t)
 
     env.reset(seed=0)
-    t = time.perf_counter()
-    for _ in range(steps):
-        env.step(zero)
-    zero_sps = steps / (time.perf_counter() - t)
+    with PhysicsTimer() as phys:
+        t = time.perf_counter()
+        for _ in range(steps):
+            env.step(zero)
+        wall = time.perf_counter() - t
+    zero_sps, zero_phys = steps / wall, phys.seconds / wall
 
     policy = ScriptedPolicy(env)
     obs, info = env.reset(seed=0)
     policy.reset(0)
-    n, t = 0, time.perf_counter()
-    while n < steps:
-        obs, _, term, trunc, info = env.step(policy.act(obs, info))
-        n += 1
-        if term or trunc:
-            obs, info = env.reset(seed=n)
-            policy.reset(n)
-    scripted_sps = n / (time.perf_counter() - t)
+    n, policy_s = 0, 0.0
+    with PhysicsTimer() as phys:
+        t = time.perf_counter()
+        while n < steps:
+            t_act = time.perf_counter()
+            action = policy.act(obs, info)
+            policy_s += time.perf_counter() - t_act
+            obs, _, term, trunc, info = env.step(action)
+            n += 1
+            if term or trunc:
+                obs, info = env.reset(seed=n)
+                policy.reset(n)
+        wall = time.perf_counter() - t
     env.close()
-    raw_env_equiv = raw_physics_hz / substeps  # env steps/s if only physics cost anything
+    scripted_sps = n / wall
     return {
-        "raw_physics_steps_per_s": raw_physics_hz,
-        "raw_physics_rtf": raw_env_equiv * control_dt,
-        "env_steps_per_s_zero_action": zero_sps,
-        "env_rtf_zero_action": zero_sps * control_dt,
-        "env_overhead_zero_action": 1.0 - zero_sps / raw_env_equiv,
-        "env_steps_per_s_scripted": scripted_sps,
-        "env_rtf_scripted": scripted_sps * control_dt,
-        "env_overhead_scripted": 1.0 - scripted_sps / raw_env_equiv,
+        "raw_physics_steps_per_s (at rest)": raw_physics_hz,
+        "raw_physics_rtf (at rest)": raw_physics_hz * physics_dt,
+        "env_steps_per_s (zero action)": zero_sps,
+        "env_rtf (zero action)": zero_sps * control_dt,
+        "env/raw step-rate ratio (zero action)": zero_sps * substeps / raw_physics_hz,
+        "physics share of env.step (zero action)": zero_phys,
+        "env_steps_per_s (scripted policy)": scripted_sps,
+        "env_rtf (scripted policy)": scripted_sps * control_dt,
+        "physics share of wall time (scripted)": phys.seconds / wall,
+        "policy share of wall time (scripted)": policy_s / wall,
+        "env overhead outside physics (scripted)": 1.0 - phys.seconds / (wall - policy_s),
     }
 
 
@@ -86,7 +121,7 @@ def main() -> None:
         r = measure(tasks[name], args.steps)
         print(f"\n{name} ({args.steps} env steps each)")
         for k, v in r.items():
-            print(f"  {k:32s} {v:10.3f}")
+            print(f"  {k:42s} {v:10.3f}")
 
 
 if __name__ == "__main__":

@@ -48,6 +48,7 @@ class FactoryEnv(gym.Env):
         safety: dict[str, Any] | None = None,
         controller: dict[str, Any] | None = None,
         settle_s: float = 0.1,
+        solver_iterations: int = 50,
     ) -> None:
         if difficulty not in self.DIFFICULTIES:
             raise ConfigError(f"difficulty {difficulty!r} is not known; valid levels: {', '.join(self.DIFFICULTIES)}")
@@ -75,7 +76,7 @@ class FactoryEnv(gym.Env):
         except TypeError as exc:
             raise ConfigError(f"controller config: {exc}") from None
         safety_cfg = SafetyConfig.from_dict(safety)
-        self.world = World(physics_hz, control_hz, gui=render_mode == "human")
+        self.world = World(physics_hz, control_hz, gui=render_mode == "human", solver_iterations=solver_iterations)
         try:
             self.spec_robot = RobotSpec.load(robot)
             self.robot = Robot(self.world, self.spec_robot)
@@ -128,11 +129,12 @@ class FactoryEnv(gym.Env):
         return self.world.sim_time
 
     def to_base_frame(self, position: np.ndarray) -> np.ndarray:
-        """A world position in the robot's planar base frame."""
+        """World position(s), shape (3,) or (n, 3), in the robot's planar base frame."""
         x, y, yaw = self.robot.base_pose()
         d = np.asarray(position, float) - np.array([x, y, 0.0])
         c, s = math.cos(yaw), math.sin(yaw)
-        return np.array([c * d[0] + s * d[1], -s * d[0] + c * d[1], d[2]])
+        rot = np.array([[c, s, 0.0], [-s, c, 0.0], [0.0, 0.0, 1.0]])  # world -> base
+        return d @ rot.T
 
     # ------------------------------------------------------------------ gymnasium API
     def _reset_world(self, rng: np.random.Generator) -> None:
@@ -242,13 +244,15 @@ class FactoryEnv(gym.Env):
     def _observation_parts(self) -> dict[str, np.ndarray]:
         parts = self.robot_observation()
         parts.update(self.task_observation())
-        return {k: np.nan_to_num(np.asarray(v, np.float32).ravel(), posinf=1e6, neginf=-1e6) for k, v in parts.items()}
+        return {k: np.asarray(v, np.float32).ravel() for k, v in parts.items()}
 
     def _observation(self):
+        # Non-finite values (an exploded simulation) are clamped so the observation stays in its
+        # space; the step that saw them ends the episode with end_reason="physics_error".
         parts = self._observation_parts()
         if self.obs_mode == "state":
-            return np.concatenate(list(parts.values()))
-        return parts
+            return np.nan_to_num(np.concatenate(list(parts.values())), posinf=1e6, neginf=-1e6)
+        return {k: np.nan_to_num(v, posinf=1e6, neginf=-1e6) for k, v in parts.items()}
 
     # ------------------------------------------------------------------ render / close
     def render(self):

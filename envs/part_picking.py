@@ -120,12 +120,17 @@ class PartPickingEnv(FactoryEnv):
 
     # ------------------------------------------------------------------ evaluation
     def _part_states(self) -> list[tuple[np.ndarray, np.ndarray, float]]:
+        """Position, quaternion and speed of every part, read once per world change."""
+        cached = getattr(self, "_states_cache", None)
+        if cached is not None and cached[0] == self.world.epoch:
+            return cached[1]
         c = self.world.client
         out = []
         for part in self.parts:
             pos, quat = c.getBasePositionAndOrientation(part)
             lin = c.getBaseVelocity(part)[0]
             out.append((np.array(pos), np.array(quat), float(np.linalg.norm(lin))))
+        self._states_cache = (self.world.epoch, out)
         return out
 
     def _held_by(self, part: int) -> str | None:
@@ -193,12 +198,12 @@ class PartPickingEnv(FactoryEnv):
         if not hasattr(self, "_states"):
             self.evaluate()
         states = self._part_states()
-        slots = np.array([self.to_base_frame(np.array([x, y, TRAY_TOP])) for x, y in SLOTS])
+        slots = self.to_base_frame(np.array([(x, y, TRAY_TOP) for x, y in SLOTS]))
         _, _, yaw = self.robot.base_pose()
         c = self.world.client
         inv_yaw = c.getQuaternionFromEuler((0, 0, -yaw))
         return {
-            "part_pos": np.array([self.to_base_frame(p) for p, _, _ in states]),
+            "part_pos": self.to_base_frame(np.array([p for p, _, _ in states])),
             "part_quat": np.array([c.multiplyTransforms((0, 0, 0), inv_yaw, (0, 0, 0), q)[1] for _, q, _ in states]),
             "part_placed": np.array(self._placed, dtype=float),
             "slot_pos": slots,

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import pybullet as pb
 
 from humanoid_bench.safety.events import CRITICAL, SEVERITIES, SafetyEvent, make_event
 from humanoid_bench.sim.robot import Robot
@@ -87,7 +88,7 @@ class SafetyMonitor:
         body = robot.body
         t = w.sim_time
         pair_force: dict[tuple[int, int], float] = {}
-        for pt in w.client.getContactPoints(bodyA=body):
+        for pt in pb.getContactPoints(bodyA=body, physicsClientId=w.cid):
             a, b, la, lb, force = pt[1], pt[2], pt[3], pt[4], pt[9]
             if a != body:
                 a, b, la, lb = b, a, lb, la

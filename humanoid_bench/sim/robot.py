@@ -60,10 +60,14 @@ class Robot:
         self._validate()
         self.movable = [j for j in self.joints.values() if j.type != pb.JOINT_FIXED]
         self.dof_index = {j.name: k for k, j in enumerate(self.movable)}  # IK / state order
+        self._movable_indices = [j.index for j in self.movable]
+        self._state_epoch = -1
+        self._state_cache = np.zeros((3, len(self.movable)))
         base_joint_names = set(spec.base.joints.values()) if spec.base.type == "wheeled" else set()
         self.base_joints = [self.joints[spec.base.joints[k]] for k in ("x", "y", "yaw")] if base_joint_names else []
         self.controlled = [j for j in self.movable if j.name not in base_joint_names]
         self._ctrl_indices = [j.index for j in self.controlled]
+        self._ctrl_dof = [self.dof_index[j.name] for j in self.controlled]
         self._ctrl_pos = {j.name: k for k, j in enumerate(self.controlled)}
         self._forces = [j.effort for j in self.controlled]
         group_of = {n: g for g, names in spec.joint_groups.items() for n in names}
@@ -115,21 +119,26 @@ class Robot:
             c.resetJointState(self.body, j.index, 0.0, 0.0)
         for j, q in zip(self.controlled, self.home):
             c.resetJointState(self.body, j.index, float(q), 0.0)
+        self.world.touch()
         self.targets = self.home.copy()
         self._base_cmd[:] = 0.0
         self.apply()
 
+    def _state(self) -> np.ndarray:
+        """(3, n_movable) positions, velocities, applied torques; read once per world change."""
+        if self._state_epoch != self.world.epoch:
+            states = pb.getJointStates(self.body, self._movable_indices, physicsClientId=self.world.cid)
+            self._state_cache = np.array([(s[0], s[1], s[3]) for s in states]).T
+            self._state_epoch = self.world.epoch
+        return self._state_cache
+
     def joint_state(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Positions, velocities and applied torques of the controlled joints."""
-        states = self.client.getJointStates(self.body, self._ctrl_indices)
-        q = np.array([s[0] for s in states])
-        qd = np.array([s[1] for s in states])
-        tau = np.array([s[3] for s in states])
-        return q, qd, tau
+        st = self._state()[:, self._ctrl_dof]
+        return st[0], st[1], st[2]
 
     def positions(self, names: Sequence[str]) -> np.ndarray:
-        states = self.client.getJointStates(self.body, [self.joints[n].index for n in names])
-        return np.array([s[0] for s in states])
+        return self._state()[0, [self.dof_index[n] for n in names]]
 
     def group(self, name: str) -> list[str]:
         try:
@@ -225,7 +234,7 @@ class Robot:
         arm = self.group(spec.arm)
         arm_set = set(arm)
         c = self.client
-        current = [s[0] for s in c.getJointStates(self.body, [j.index for j in self.movable])]
+        current = self._state()[0].tolist()
         damping = [self._ik_damping.get(j.name, 0.05) if j.name in arm_set else 100.0 for j in self.movable]
         sol = c.calculateInverseKinematics(
             self.body, self.links[spec.link], list(position), list(orientation),

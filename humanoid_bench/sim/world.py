@@ -62,6 +62,10 @@ class World:
         self.substeps = int(round(ratio))
         self.control_dt = self.physics_dt * self.substeps
         self.client = bullet_client.BulletClient(connection_mode=pb.GUI if gui else pb.DIRECT)
+        # Hot paths call pybullet with this id directly (BulletClient's wrapper costs ~1.5 us a call).
+        self.cid: int = self.client._client
+        #: bumped whenever physics state may have changed; readers cache per epoch
+        self.epoch = 0
         c = self.client
         c.resetSimulation()
         c.setGravity(0, 0, -9.81)
@@ -120,19 +124,26 @@ class World:
         c.performCollisionDetection()
         c.restoreState(self._state_id)
         self.sim_time = 0.0
+        self.touch()
+
+    def touch(self) -> None:
+        """Note that state changed outside ``step`` (resets, teleports): cached reads are stale."""
+        self.epoch += 1
 
     def step(self, on_substep: Callable[[], None] | None = None) -> None:
         """Advance one control period: ``substeps`` physics steps, calling ``on_substep`` after each."""
-        step = self.client.stepSimulation
+        cid = self.cid
         for _ in range(self.substeps):
-            step()
+            pb.stepSimulation(physicsClientId=cid)
             self.sim_time += self.physics_dt
             if on_substep is not None:
                 on_substep()
+        self.epoch += 1
 
     def settle(self, steps: int) -> None:
         for _ in range(steps):
-            self.client.stepSimulation()
+            pb.stepSimulation(physicsClientId=self.cid)
+        self.epoch += 1
 
     # ----------------------------------------------------------------- rendering
     def render(
