@@ -26,12 +26,14 @@ class SB3Policy(BasePolicy):
         algo: import path of the SB3 algorithm class that saved it (default PPO).
         deterministic: use the mode of the action distribution (default) or sample from it.
         device: torch device (``cpu``).
+        torch_threads: intra-op threads for torch (process-wide); 1 is fastest for small MLPs on a
+            CPU shared with the simulator. None leaves torch's default.
     """
 
     name = "sb3"
 
     def __init__(self, env: gym.Env, checkpoint: str, algo: str = "stable_baselines3.PPO",
-                 deterministic: bool = True, device: str = "cpu") -> None:
+                 deterministic: bool = True, device: str = "cpu", torch_threads: int | None = 1) -> None:
         super().__init__(env)
         path = Path(checkpoint)
         if not path.is_file():
@@ -39,7 +41,11 @@ class SB3Policy(BasePolicy):
                               "by `humanoid-bench train`")
         if importlib.util.find_spec("stable_baselines3") is None:
             raise ConfigError("stable-baselines3 is not installed; pip install torch==2.13.0 && pip install -e '.[rl]'")
+        import torch
         from hydra.utils import get_class
+
+        if torch_threads is not None:
+            torch.set_num_threads(int(torch_threads))
 
         try:
             algo_cls = get_class(algo)
