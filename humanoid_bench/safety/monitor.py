@@ -20,11 +20,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import pybullet as pb
 
 from humanoid_bench.safety.events import CRITICAL, SEVERITIES, SafetyEvent, make_event
 from humanoid_bench.sim.robot import Robot
-from humanoid_bench.sim.world import World
+from humanoid_bench.sim.world import World, pb
 
 
 @dataclass

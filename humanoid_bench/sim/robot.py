@@ -11,11 +11,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import pybullet as pb
 
 from humanoid_bench.errors import RobotModelError
 from humanoid_bench.sim.robot_spec import RobotSpec
-from humanoid_bench.sim.world import World, quiet_stdout
+from humanoid_bench.sim.world import World, pb, quiet_stdout
 
 
 @dataclass(frozen=True)

@@ -3,35 +3,56 @@
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import pybullet as pb
-from pybullet_utils import bullet_client
 
 from humanoid_bench.errors import ConfigError
 
 
 @contextlib.contextmanager
-def quiet_stdout() -> Iterator[None]:
-    """Silence pybullet's C-level prints (URDF warnings) around a call by redirecting fd 1."""
+def quiet_stdout(fds: tuple[int, ...] = (1,)) -> Iterator[None]:
+    """Silence pybullet's C-level prints around a call by redirecting file descriptors.
+
+    fd 1 by default (URDF warnings); ``fds=(1, 2)`` also silences stderr, used only around the
+    import (build-time banner) and connect, where pybullet says nothing a user needs.
+    """
     try:
-        fd = sys.stdout.fileno()
-    except (AttributeError, OSError, ValueError):  # stdout replaced (pytest capture, notebooks)
-        yield
-        return
-    sys.stdout.flush()
-    saved = os.dup(fd)
+        for stream in (sys.stdout, sys.stderr):
+            stream.flush()
+    except (AttributeError, ValueError):
+        pass
+    saved: list[tuple[int, int]] = []
     try:
         with open(os.devnull, "w") as devnull:
-            os.dup2(devnull.fileno(), fd)
+            for fd in fds:
+                try:
+                    saved.append((fd, os.dup(fd)))
+                except OSError:
+                    continue
+                os.dup2(devnull.fileno(), fd)
             yield
+            _libc_fflush()  # C stdio buffers what pybullet printed; flush it into /dev/null
     finally:
-        os.dup2(saved, fd)
-        os.close(saved)
+        for fd, copy in saved:
+            os.dup2(copy, fd)
+            os.close(copy)
+
+
+def _libc_fflush() -> None:
+    try:
+        ctypes.CDLL(None).fflush(None)
+    except (OSError, AttributeError):  # no C library handle on this platform
+        pass
+
+
+with quiet_stdout((1, 2)):  # pybullet prints its build time on import
+    import pybullet as pb
+    from pybullet_utils import bullet_client
 
 
 @dataclass
@@ -61,7 +82,8 @@ class World:
         self.physics_dt = 1.0 / physics_hz
         self.substeps = int(round(ratio))
         self.control_dt = self.physics_dt * self.substeps
-        self.client = bullet_client.BulletClient(connection_mode=pb.GUI if gui else pb.DIRECT)
+        with quiet_stdout((1, 2)):  # connect prints "argv[0]="
+            self.client = bullet_client.BulletClient(connection_mode=pb.GUI if gui else pb.DIRECT)
         # Hot paths call pybullet with this id directly (BulletClient's wrapper costs ~1.5 us a call).
         self.cid: int = self.client._client
         #: bumped whenever physics state may have changed; readers cache per epoch

@@ -13,7 +13,7 @@ from humanoid_bench.policies.scripted.skills import (
 )
 
 PART_HALF_HEIGHT = 0.03
-GRIP_BELOW_TOP = 0.025  # TCP this far below the part's top face
+GRIP_BELOW_TOP = 0.03  # TCP this far below the part's top face (fingertips 5 mm above the tray)
 CARRY_CLEARANCE = 0.10  # part bottom this far above the tray while carried
 PLACE_DROP = 0.004  # release the part this far above its resting height
 
