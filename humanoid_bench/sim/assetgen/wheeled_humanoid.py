@@ -57,7 +57,7 @@ def _arm(b: UrdfBuilder, side: str) -> None:
     b.joint(Joint(p + "shoulder_yaw", "revolute", p + "shoulder_roll_link", p + "upper_arm_link", (0, 0, -0.05), axis=(0, 0, 1), lower=-2.6, upper=2.6, effort=80.0, velocity=vel, damping=0.3))
     b.joint(Joint(p + "elbow", "revolute", p + "upper_arm_link", p + "elbow_link", (0, 0, -0.27), axis=(0, 1, 0), lower=-2.6, upper=0.1, effort=80.0, velocity=vel, damping=0.3))
     b.joint(Joint(p + "wrist_yaw", "revolute", p + "elbow_link", p + "forearm_link", (0, 0, -0.10), axis=(0, 0, 1), lower=-2.8, upper=2.8, effort=30.0, velocity=3.0, damping=0.1))
-    b.joint(Joint(p + "wrist_pitch", "revolute", p + "forearm_link", p + "wrist_pitch_link", (0, 0, -0.18), axis=(0, 1, 0), lower=-2.25, upper=2.25, effort=30.0, velocity=3.0, damping=0.1))
+    b.joint(Joint(p + "wrist_pitch", "revolute", p + "forearm_link", p + "wrist_pitch_link", (0, 0, -0.18), axis=(0, 1, 0), lower=-2.15, upper=2.15, effort=30.0, velocity=3.0, damping=0.1))
     b.joint(Joint(p + "wrist_roll", "revolute", p + "wrist_pitch_link", p + "hand_link", (0, 0, -0.04), axis=(0, 0, 1), lower=-2.8, upper=2.8, effort=30.0, velocity=3.0, damping=0.1))
     for f, fs in (("finger_l", 1.0), ("finger_r", -1.0)):
         b.joint(Joint(p + f, "prismatic", p + "hand_link", p + f + "_link", (0, 0, -0.055), axis=(0, fs, 0), lower=0.0, upper=FINGER_TRAVEL, effort=60.0, velocity=0.2, damping=1.0))
