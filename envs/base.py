@@ -18,6 +18,8 @@ from gymnasium import spaces
 from humanoid_bench.errors import ConfigError
 from humanoid_bench.safety.monitor import SafetyConfig, SafetyMonitor
 from humanoid_bench.sim.controllers import Controller, ControllerConfig
+from humanoid_bench.sim.humans import Human
+from humanoid_bench.sim.site import Site
 from humanoid_bench.sim.robot import Robot
 from humanoid_bench.sim.robot_spec import RobotSpec
 from humanoid_bench.sim.world import World
@@ -49,6 +51,7 @@ class FactoryEnv(gym.Env):
         controller: dict[str, Any] | None = None,
         settle_s: float = 0.1,
         solver_iterations: int = 50,
+        site: dict[str, Any] | None = None,
     ) -> None:
         if difficulty not in self.DIFFICULTIES:
             raise ConfigError(f"difficulty {difficulty!r} is not known; valid levels: {', '.join(self.DIFFICULTIES)}")
@@ -83,6 +86,14 @@ class FactoryEnv(gym.Env):
             self.controller = Controller(self.robot, control_mode, ctrl_cfg)
             self.monitor = SafetyMonitor(self.world, self.robot, safety_cfg)
             self.build_scene()
+            self.site = Site.from_dict(site)
+            self.humans = [Human(self.world, h) for h in self.site.humans]
+            for h in self.humans:
+                self.monitor.register_human(h)
+                self.world.movables.append(h.body)
+            for kind, zones in (("collaborative", self.site.collaborative_zones), ("keep_out", self.site.keep_out_zones)):
+                for z in zones:
+                    self.monitor.register_zone(kind, z.name, z.low, z.high)
         except Exception:
             self.world.close()
             raise
@@ -90,6 +101,7 @@ class FactoryEnv(gym.Env):
         self._settle_steps = int(round(settle_s / self.world.physics_dt))
         self.action_space = spaces.Box(-1.0, 1.0, (self.controller.action_dim,), np.float32)
         self.action_layout = dict(self.controller.layout)
+        self._nominal_speed = self.controller.nominal_speed(self.world.control_dt)
         self._units_prev = 0
         self._ended = False
         self._reset_world(np.random.default_rng(0))
@@ -142,6 +154,11 @@ class FactoryEnv(gym.Env):
         self.world.restore()
         self.robot.reset_home()
         self.initialize_episode(rng)
+        if self.humans:
+            # a child stream: adding people to a site does not change the task's randomization
+            human_rng = np.random.default_rng(rng.integers(2**63))
+            for h in self.humans:
+                h.reset(human_rng)
         self.world.settle(self._settle_steps)
         self.world.sim_time = 0.0
         self.controller.reset()
@@ -158,12 +175,16 @@ class FactoryEnv(gym.Env):
 
     def step(self, action):
         action = self._check_action(action)
-        self.controller.apply(action)
+        scale = self.monitor.speed_scale(self._nominal_speed)
+        self.controller.apply(action, scale)
+        for h in self.humans:
+            h.update(self.world.control_dt)
         self.world.step(self.monitor.on_substep)
         q, qd, tau = self.robot.joint_state()
         finite = bool(np.all(np.isfinite(q)) and np.all(np.isfinite(qd)))
         safety = self.monitor.on_control_step(q, qd, tau, self.world.control_dt) if finite else {
             "events": [], "cost": 0.0, "peak_contact_force_n": 0.0, "energy_j": 0.0, "critical": False}
+        safety["speed_scale"] = scale
         evaluation = self.evaluate()
         units = int(evaluation["units_completed"])
         if self.reward_mode == "dense":
@@ -217,7 +238,8 @@ class FactoryEnv(gym.Env):
             "safety_events": [e.to_dict() for e in safety["events"]],
             "energy_j": float(safety["energy_j"]),
             "peak_contact_force_n": float(safety["peak_contact_force_n"]),
-            "min_human_separation_m": None,
+            "min_human_separation_m": safety.get("min_human_separation_m"),
+            "speed_scale": float(safety.get("speed_scale", 1.0)),
         }
         for k, v in terms.items():
             info[f"reward_{k}"] = float(v)

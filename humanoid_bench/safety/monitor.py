@@ -4,11 +4,18 @@ It sees only the world (bodies, contacts, fixtures, payloads, goal zones) and th
 it knows nothing of the task or the policy, and nothing in the env can switch it off.
 
 What is watched when:
-- every physics substep: robot contacts (``collision`` against fixtures above a force threshold,
-  ``self_collision``, peak contact force, which payloads the grippers touch);
-- every control step: ``joint_limit`` (position within a margin of a limit, or torque saturated),
+- every physics substep: robot contacts: ``contact_force`` (robot-human force above the body
+  region's ISO/TS 15066 limit, twice that while the contact is transient), ``head_contact`` (any
+  robot contact with a head), ``collision`` (against fixtures above a force threshold),
+  ``self_collision``, peak contact force, which payloads the grippers touch;
+- every control step: ``separation_breach`` (speed and separation monitoring: a moving robot
+  closer to a person than the protective separation distance S_p), ``reduced_speed`` (tool
+  faster than the collaborative speed inside a collaborative zone with a person in it),
+  ``zone_intrusion`` (a robot link inside a keep-out zone), ``fall`` (robots that report a fall
+  state), ``joint_limit`` (position within a margin of a limit, or torque saturated),
   ``payload_drop`` (a held payload let go outside every goal zone, or falling faster than a
-  threshold), mechanical energy.
+  threshold), mechanical energy. SSM at the control rate (30 Hz by default) is within the 10 to
+  100 Hz of real SSM systems; zone checks use link bounding boxes (conservative).
 
 An event is debounced: a contact (or a joint at its limit) that persists, or breaks for less than
 ``debounce_s``, is one event, not one per substep.
@@ -21,13 +28,17 @@ from typing import Any
 
 import numpy as np
 
+from humanoid_bench.safety import iso
 from humanoid_bench.safety.events import CRITICAL, SEVERITIES, SafetyEvent, make_event
+from humanoid_bench.safety.iso import SsmParameters
 from humanoid_bench.sim.robot import Robot
 from humanoid_bench.sim.world import World, pb
 
 
 @dataclass
 class SafetyConfig:
+    """Thresholds (defaults from the standards; conf/safety/default.yaml cites each clause)."""
+
     collision_force_n: float = 100.0  # robot-fixture normal force that counts as a collision
     payload_drop_speed: float = 1.0  # m/s downward speed of a payload that counts as a drop
     joint_limit_margin: float = 0.005  # rad (m) from a position limit
@@ -35,6 +46,31 @@ class SafetyConfig:
     debounce_s: float = 0.25
     terminate_on: str | None = None  # None (record and continue) or "critical"
     cost_weights: dict[str, float] = field(default_factory=lambda: {"critical": 1.0, "major": 0.5, "minor": 0.1})
+    # speed and separation monitoring (ISO/TS 15066 5.5.4, ISO 13855 6.2.3)
+    robot_reaction_time_s: float = 0.1
+    robot_stopping_time_s: float = 0.3
+    intrusion_distance_m: float = 0.2
+    human_position_uncertainty_m: float = 0.1
+    robot_position_uncertainty_m: float = 0.02
+    human_speed_far_mps: float = 1.6
+    human_speed_near_mps: float = 2.0
+    measure_human_speed: bool = False  # False: ISO 13855 speeds; True: the person's scripted speed
+    robot_moving_speed_mps: float = 0.02  # below this the robot is at a monitored standstill
+    human_sensing_range_m: float = 5.0
+    # power and force limiting (ISO/TS 15066 5.5.5, Annex A)
+    transient_contact_s: float = 0.5  # contacts shorter than this use the transient limit
+    # collaborative operation (ISO 10218-1/-2)
+    collaborative_speed_mps: float = 0.25
+    # protective layer a policy may use (the monitor itself never switches off)
+    speed_scaling: bool = False
+    speed_scaling_margin: float = 0.8  # command at most this fraction of the allowed speed
+
+    def ssm(self) -> SsmParameters:
+        return SsmParameters(
+            self.robot_reaction_time_s, self.robot_stopping_time_s, self.intrusion_distance_m,
+            self.human_position_uncertainty_m, self.robot_position_uncertainty_m,
+            self.human_speed_far_mps, self.human_speed_near_mps,
+        )
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> SafetyConfig:
@@ -60,6 +96,11 @@ class SafetyMonitor:
         self.cfg = config or SafetyConfig()
         self.payloads: set[int] = set()
         self.goal_zones: list[tuple[np.ndarray, np.ndarray]] = []
+        self.humans: dict[int, Any] = {}  # body id -> humanoid_bench.sim.humans.Human
+        self.collaborative_zones: list[tuple[str, np.ndarray, np.ndarray]] = []
+        self.keep_out_zones: list[tuple[str, np.ndarray, np.ndarray]] = []
+        self._ssm = self.cfg.ssm()
+        self._ee_links = [robot.links[e.link] for e in robot.spec.end_effectors.values()]
         gripper_joints = {n for g in robot.spec.grippers.values() for n in g.joints}
         self._finger_links = {robot.joints[n].index for n in gripper_joints}
         self._watched = np.array([j.name not in gripper_joints for j in robot.controlled])
@@ -74,12 +115,24 @@ class SafetyMonitor:
     def register_goal_zone(self, low: np.ndarray, high: np.ndarray) -> None:
         self.goal_zones.append((np.asarray(low, float), np.asarray(high, float)))
 
+    def register_human(self, human: Any) -> None:
+        self.humans[human.body] = human
+
+    def register_zone(self, kind: str, name: str, low: np.ndarray, high: np.ndarray) -> None:
+        """``kind`` is ``collaborative`` or ``keep_out``; bounds are world-frame corners."""
+        zone = (name, np.asarray(low, float), np.asarray(high, float))
+        (self.collaborative_zones if kind == "collaborative" else self.keep_out_zones).append(zone)
+
     def reset(self) -> None:
         self._last_seen: dict[tuple, float] = {}
         self._pending: list[SafetyEvent] = []
         self._held: set[int] = set()
         self._touching: dict[int, set[int]] = {}
         self._step_peak_force = 0.0
+        self._contact_start: dict[tuple, float] = {}
+        self.separation = np.inf  # latest robot-human separation (m)
+        self.separation_human_speed = self._ssm.human_speed_far_mps
+        self.human_in_collaborative_zone = False
 
     # ------------------------------------------------------------------ substep
     def on_substep(self) -> None:
@@ -87,6 +140,7 @@ class SafetyMonitor:
         body = robot.body
         t = w.sim_time
         pair_force: dict[tuple[int, int], float] = {}
+        human_force: dict[tuple[int, int, int], float] = {}
         for pt in pb.getContactPoints(bodyA=body, physicsClientId=w.cid):
             a, b, la, lb, force = pt[1], pt[2], pt[3], pt[4], pt[9]
             if a != body:
@@ -99,6 +153,9 @@ class SafetyMonitor:
                 if la in self._finger_links:
                     self._touching.setdefault(b, set()).add(la)
                 continue
+            if b in self.humans:
+                key = (la, b, lb)
+                human_force[key] = human_force.get(key, 0.0) + force
             key = (la, b)
             pair_force[key] = pair_force.get(key, 0.0) + force
         for (la, b), force in pair_force.items():
@@ -107,6 +164,25 @@ class SafetyMonitor:
             if b in w.fixtures and force > self.cfg.collision_force_n:
                 self._debounced(("collision", la, b), t, "collision", force, self.cfg.collision_force_n,
                                 (self._link(la), w.names.get(b, str(b))))
+        for (la, b, lb), force in human_force.items():
+            self._human_contact(la, b, lb, force, t)
+
+    def _human_contact(self, robot_link: int, body: int, link: int, force: float, t: float) -> None:
+        """Power and force limiting and head contact for one robot-link / body-region contact."""
+        human = self.humans[body]
+        region = human.region_of(link)
+        key = ("pfl", robot_link, body, link)
+        last = self._last_seen.get(key)
+        if last is None or t - last > self.cfg.debounce_s:
+            self._contact_start[key] = t
+        transient = t - self._contact_start[key] <= self.cfg.transient_contact_s
+        who = (self._link(robot_link), f"{human.spec.name}:{region}")
+        if region == "head":
+            self._debounced(("head", robot_link, body), t, "head_contact", force, 0.0, who)
+        limit = iso.force_limit(region, transient)
+        self._last_seen[key] = t
+        if force > limit:
+            self._debounced(("force", robot_link, body, link), t, "contact_force", force, limit, who)
 
     def _link(self, index: int) -> str:
         return self._link_names.get(index, str(index))
@@ -141,6 +217,15 @@ class SafetyMonitor:
             if vz < -cfg.payload_drop_speed:
                 self._debounced(("fall", p), t, "payload_drop", -vz, cfg.payload_drop_speed, (w.names.get(p, str(p)),))
         self._touching = {}
+        if self.humans:
+            self._separation_monitoring(t)
+        if self.collaborative_zones or self.keep_out_zones:
+            self._zones(t)
+        fall_state = getattr(robot, "fall_state", None)
+        if fall_state is not None:
+            fallen, value, limit, reason = fall_state()
+            if fallen:
+                self._debounced(("fall",), t, "fall", value, limit, (robot.spec.name, reason))
         events, self._pending = self._pending, []
         out = {
             "events": events,
@@ -148,9 +233,68 @@ class SafetyMonitor:
             "peak_contact_force_n": self._step_peak_force,
             "energy_j": float(np.sum(np.abs(tau * qd)) * dt),
             "critical": any(e.severity == CRITICAL for e in events),
+            "min_human_separation_m": float(self.separation) if self.humans else None,
         }
         self._step_peak_force = 0.0
         return out
+
+    def _separation_monitoring(self, t: float) -> None:
+        """ISO/TS 15066 SSM: a moving robot must stay at least S_p away from every person."""
+        w, cfg = self.world, self.cfg
+        closest = np.inf
+        for body, human in self.humans.items():
+            pts = pb.getClosestPoints(self.robot.body, body, cfg.human_sensing_range_m, physicsClientId=w.cid)
+            if not pts:
+                continue
+            best = min(pts, key=lambda p: p[8])
+            d, link = max(float(best[8]), 0.0), int(best[3])
+            v_r = float(np.linalg.norm(self._link_velocity(link)))
+            v_h = float(np.linalg.norm(human.velocity)) if cfg.measure_human_speed else iso.human_speed(d, self._ssm)
+            s_p = iso.protective_separation(v_r, v_h, self._ssm)
+            if d < s_p and v_r > cfg.robot_moving_speed_mps:
+                self._debounced(("ssm", body), t, "separation_breach", d, s_p, (self._link(link), human.spec.name))
+            if d < closest:
+                closest, self.separation_human_speed = d, v_h
+        self.separation = closest
+
+    def _link_velocity(self, link: int) -> np.ndarray:
+        if link == -1:
+            return np.array(pb.getBaseVelocity(self.robot.body, physicsClientId=self.world.cid)[0])
+        st = pb.getLinkState(self.robot.body, link, computeLinkVelocity=1, physicsClientId=self.world.cid)
+        return np.array(st[6])
+
+    def _zones(self, t: float) -> None:
+        w, robot = self.world, self.robot
+        self.human_in_collaborative_zone = False
+        for name, lo, hi in self.collaborative_zones:
+            inside = pb.getOverlappingObjects(lo.tolist(), hi.tolist(), physicsClientId=w.cid) or []
+            if not any(b in self.humans for b, _ in inside):
+                continue
+            self.human_in_collaborative_zone = True
+            for b, link in inside:
+                if b == robot.body and link in self._ee_links:
+                    speed = float(np.linalg.norm(self._link_velocity(link)))
+                    if speed > self.cfg.collaborative_speed_mps:
+                        self._debounced(("speed", name, link), t, "reduced_speed", speed,
+                                        self.cfg.collaborative_speed_mps, (self._link(link), name))
+        for name, lo, hi in self.keep_out_zones:
+            inside = pb.getOverlappingObjects(lo.tolist(), hi.tolist(), physicsClientId=w.cid) or []
+            links = sorted({link for b, link in inside if b == robot.body})
+            if links:
+                self._debounced(("zone", name), t, "zone_intrusion", len(links), 0.0, (self._link(links[0]), name))
+
+    def speed_scale(self, nominal_speed_mps: float) -> float:
+        """Protective layer: the fraction of full speed allowed now (0 = monitored stop).
+
+        From the latest separation: the robot speed whose S_p still fits (ISO/TS 15066 5.5.4),
+        capped at the collaborative speed while a person is in a collaborative zone.
+        """
+        if not self.cfg.speed_scaling or not self.humans:
+            return 1.0
+        allowed = iso.allowed_robot_speed(self.separation, self.separation_human_speed, self._ssm)
+        if self.human_in_collaborative_zone:
+            allowed = min(allowed, self.cfg.collaborative_speed_mps)
+        return float(np.clip(self.cfg.speed_scaling_margin * allowed / nominal_speed_mps, 0.0, 1.0))
 
     def in_goal_zone(self, pos: np.ndarray) -> bool:
         return any(np.all(pos >= lo) and np.all(pos <= hi) for lo, hi in self.goal_zones)

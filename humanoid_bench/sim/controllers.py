@@ -92,9 +92,20 @@ class Controller:
         p, q = c.multiplyTransforms(inv_p, inv_q, pos, quat)
         return np.array(p), np.array(q)
 
-    def apply(self, action: np.ndarray) -> None:
+    def nominal_speed(self, control_dt: float) -> float:
+        """Fastest Cartesian speed an action can command (m/s): the EE step or the base speed."""
+        base = self.robot.spec.base.max_linear_speed if self.robot.base_joints else 0.0
+        return max(self.cfg.max_pos_step / control_dt, base)
+
+    def apply(self, action: np.ndarray, speed_scale: float = 1.0) -> None:
+        """Apply a normalized action; ``speed_scale`` in [0, 1] slows every motion (0 holds still)."""
         robot, cfg = self.robot, self.cfg
         lay = self.layout
+        if speed_scale < 1.0:
+            action = action.copy()
+            for name, sl in lay.items():
+                if not name.endswith("_gripper") and self.mode != "joint_position":
+                    action[sl] *= speed_scale
         if "base" in lay:
             a = action[lay["base"]]
             b = robot.spec.base
@@ -106,7 +117,9 @@ class Controller:
                 self._ee_step(ee, action[lay[f"{ee}_ee"]])
         elif self.mode == "joint_position":
             lo, hi = robot.lower[self._joint_slots], robot.upper[self._joint_slots]
-            robot.set_targets(self.joint_names, lo + (action[lay["joints"]] + 1.0) / 2.0 * (hi - lo))
+            goal = lo + (action[lay["joints"]] + 1.0) / 2.0 * (hi - lo)
+            current = robot.targets[self._joint_slots]
+            robot.set_targets(self.joint_names, current + speed_scale * (goal - current))
         else:
             current = robot.targets[self._joint_slots]
             robot.set_targets(self.joint_names, current + action[lay["joints"]] * cfg.max_joint_step)

@@ -38,6 +38,7 @@ class ScriptedPolicy:
 
     def act(self, observation: Any, info: dict[str, Any]) -> np.ndarray:
         self.ctx.obs = observation
+        self.ctx.info = info
         if self._gen is None:
             self._gen = self._script(self.ctx)
         try:

@@ -36,12 +36,18 @@ class SkillContext:
         self.control_dt = float(u.world.control_dt)
         self.ee_gripper = {ee: s.gripper for ee, s in u.robot.spec.end_effectors.items()}
         self.obs: np.ndarray | dict[str, np.ndarray] = np.zeros(0)
+        self.info: dict[str, Any] = {}
         self.gripper_cmd = {g: -1.0 for g in u.robot.spec.grippers}  # held between skills
 
     def __getitem__(self, name: str) -> np.ndarray:
         if isinstance(self.obs, dict):
             return np.asarray(self.obs[name])
         return self.obs[self.obs_layout[name]]
+
+    @property
+    def speed_scale(self) -> float:
+        """The env's protective speed scale of the last step (1 = full speed, 0 = monitored stop)."""
+        return float(self.info.get("speed_scale", 1.0))
 
     def blank(self) -> np.ndarray:
         """An action that holds every arm and stops the base, with the gripper commands held."""
@@ -112,13 +118,19 @@ def ee_action(ctx: SkillContext, ee: str, pos: np.ndarray, quat: np.ndarray, spe
 
 def move_to(ctx: SkillContext, ee: str, pos: np.ndarray, quat: np.ndarray, tol: float = 0.004,
             speed: float = 1.0, timeout_s: float = 3.0, rot_tol: float = 0.05) -> SkillGen:
-    """Move the end effector to a pose; done when the measured pose is within ``tol`` (m) and ``rot_tol`` (rad)."""
-    for _ in range(int(timeout_s / ctx.control_dt)):
+    """Move the end effector to a pose; done when the measured pose is within ``tol`` (m) and ``rot_tol`` (rad).
+
+    The timeout counts time at full speed: while the env's protective layer slows or stops the
+    robot (``info["speed_scale"]``), the skill waits instead of giving up.
+    """
+    budget = timeout_s
+    while budget > 0.0:
         mpos, mquat = ctx.ee_pose(ee)
         rot_err = (Rotation.from_quat(quat) * Rotation.from_quat(mquat).inv()).magnitude()
         if np.linalg.norm(mpos - pos) <= tol and rot_err <= rot_tol:
             return True
         yield ee_action(ctx, ee, pos, quat, speed)
+        budget -= ctx.control_dt * ctx.speed_scale
     return False
 
 
