@@ -175,7 +175,7 @@ class FactoryEnv(gym.Env):
 
     def step(self, action):
         action = self._check_action(action)
-        scale = self.monitor.speed_scale(self._nominal_speed)
+        scale = self.monitor.speed_scale(self._nominal_speed, self.world.control_dt)
         self.controller.apply(action, scale)
         for h in self.humans:
             h.update(self.world.control_dt)

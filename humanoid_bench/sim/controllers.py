@@ -101,6 +101,12 @@ class Controller:
         """Apply a normalized action; ``speed_scale`` in [0, 1] slows every motion (0 holds still)."""
         robot, cfg = self.robot, self.cfg
         lay = self.layout
+        if speed_scale <= 0.0:
+            self.hold()
+            for g in self.grippers:
+                robot.set_gripper(g, (float(action[lay[f"{g}_gripper"]][0]) + 1.0) / 2.0)
+            robot.apply()
+            return
         if speed_scale < 1.0:
             action = action.copy()
             for name, sl in lay.items():
@@ -124,6 +130,14 @@ class Controller:
             current = robot.targets[self._joint_slots]
             robot.set_targets(self.joint_names, current + action[lay["joints"]] * cfg.max_joint_step)
         robot.apply()
+
+    def hold(self) -> None:
+        """Protective stop: every motion target becomes the measured state (arms halt where they are)."""
+        q, _, _ = self.robot.joint_state()
+        self.robot.set_targets(self.joint_names, q[self._joint_slots])
+        self.robot.set_base_velocity(0.0, 0.0, 0.0)
+        self.ee_targets = {ee: self.measured_ee(ee) for ee in self.ees}
+        self._ik_cache = {ee: np.concatenate(self.ee_targets[ee]) for ee in self.ees}
 
     def _ee_step(self, ee: str, a: np.ndarray) -> None:
         cfg = self.cfg
