@@ -65,7 +65,7 @@ def _write_spec(tmp_path: Path, **changes) -> Path:
 
 def test_unknown_joint_in_yaml_names_it(tmp_path, world):
     path = _write_spec(tmp_path, home={"right_elbw": 0.1})
-    with pytest.raises(RobotModelError, match=r"home names 'right_elbw'.*closest: \['right_elbow'"):
+    with pytest.raises(RobotModelError, match=r"home: names joint 'right_elbw'.*closest: right_elbow"):
         Robot(world, RobotSpec.load(path))
 
 

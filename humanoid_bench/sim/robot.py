@@ -1,11 +1,16 @@
 """A robot in the world, built from a ``RobotSpec``: joint groups, end effectors, grippers, base.
 
-Tasks and controllers use this API and never index pybullet joint arrays themselves.
+Tasks and controllers use this API and never index pybullet joint arrays themselves. The URDF is
+checked (``urdf_check``) before pybullet loads it, so a broken model gets one message naming the
+file, the element and the fix. Bases: ``fixed`` (mounted at ``base.height``), ``wheeled``
+(virtual planar joints), ``floating`` (legged; a stance controller holds balance in ``stance``
+and ``assisted`` locomotion, the policy drives the legs in ``dynamic``).
 """
 
 from __future__ import annotations
 
 import difflib
+import logging
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -14,7 +19,14 @@ import numpy as np
 
 from humanoid_bench.errors import RobotModelError
 from humanoid_bench.sim.robot_spec import RobotSpec
+from humanoid_bench.sim.urdf_check import prepare_urdf
 from humanoid_bench.sim.world import World, pb, quiet_stdout
+
+log = logging.getLogger(__name__)
+
+FALL_HEIGHT_FRACTION = 0.5  # DESIGN §6: base height below 50% of nominal
+FALL_TILT = math.radians(45.0)  # DESIGN §6: torso tilt above 45 deg
+ASSIST_FORCE_FACTOR = 5.0  # assisted locomotion: constraint force limit, in robot weights
 
 
 @dataclass(frozen=True)
@@ -29,28 +41,46 @@ class JointInfo:
     link_name: str
 
 
+@dataclass(frozen=True)
+class FallState:
+    """Result of ``Robot.fall_state()``: DESIGN §6's fall rule (value and limit in SI units)."""
+
+    fallen: bool
+    value: float
+    limit: float
+    reason: str  # "" | base_height | torso_tilt | link_on_floor:<link>
+
+    def __iter__(self):  # unpacks as (fallen, value, limit, reason)
+        return iter((self.fallen, self.value, self.limit, self.reason))
+
+
 class Robot:
     def __init__(self, world: World, spec: RobotSpec, position: Sequence[float] = (0, 0, 0)) -> None:
         self.world = world
         self.spec = spec
         c = self.client = world.client
+        urdf_path, self.model = prepare_urdf(spec)
         flags = pb.URDF_USE_INERTIA_FROM_FILE
         if spec.self_collision:
             flags |= pb.URDF_USE_SELF_COLLISION | pb.URDF_USE_SELF_COLLISION_EXCLUDE_PARENT
-        fixed = spec.base.type in ("fixed", "wheeled")
+        self.floating = spec.base.type == "floating"
+        height = spec.base.height if spec.base.height is not None else 0.0
         try:
             with quiet_stdout():
-                self.body = c.loadURDF(spec.urdf, basePosition=position, useFixedBase=fixed, flags=flags)
+                self.body = c.loadURDF(str(urdf_path), basePosition=(position[0], position[1], position[2] + height),
+                                       useFixedBase=not self.floating, flags=flags)
         except pb.error as exc:
             raise RobotModelError(f"{spec.urdf}: pybullet could not load the URDF ({exc})") from None
         world.names[self.body] = spec.name
         self.joints: dict[str, JointInfo] = {}
         self.links: dict[str, int] = {c.getBodyInfo(self.body)[0].decode(): -1}
+        group_limit = {n: g for g, names in spec.joint_groups.items() for n in names}
         for i in range(c.getNumJoints(self.body)):
             info = c.getJointInfo(self.body, i)
             name, link = info[1].decode(), info[12].decode()
-            effort = float(spec.torque_limits.get(name, info[10]))
-            velocity = float(spec.velocity_limits.get(name, info[11]))
+            g = group_limit.get(name, "")
+            effort = float(spec.torque_limits.get(name, spec.torque_limits.get(g, info[10])))
+            velocity = float(spec.velocity_limits.get(name, spec.velocity_limits.get(g, info[11])))
             lower, upper = float(info[8]), float(info[9])
             if lower > upper:  # pybullet reports continuous joints as (0, -1)
                 lower, upper = -math.inf, math.inf
@@ -68,10 +98,10 @@ class Robot:
         self._ctrl_indices = [j.index for j in self.controlled]
         self._ctrl_dof = [self.dof_index[j.name] for j in self.controlled]
         self._ctrl_pos = {j.name: k for k, j in enumerate(self.controlled)}
-        self._forces = [j.effort for j in self.controlled]
-        group_of = {n: g for g, names in spec.joint_groups.items() for n in names}
-        self._kp = [spec.gains_for(group_of.get(j.name, "default")).position_gain for j in self.controlled]
-        self._kd = [spec.gains_for(group_of.get(j.name, "default")).velocity_gain for j in self.controlled]
+        finger_force = {n: g.max_force for g in spec.grippers.values() for n in g.joints}
+        self._forces = [finger_force.get(j.name, j.effort) for j in self.controlled]
+        self._kp = [spec.gains_for(group_limit.get(j.name, "default")).position_gain for j in self.controlled]
+        self._kd = [spec.gains_for(group_limit.get(j.name, "default")).velocity_gain for j in self.controlled]
         self._lower = np.array([j.lower for j in self.controlled])
         self._upper = np.array([j.upper for j in self.controlled])
         default_home = {n: o for g in spec.grippers.values() for n, o in zip(g.joints, g.open)}  # grippers open
@@ -79,12 +109,39 @@ class Robot:
         self.home = np.array([default_home.get(j.name, float(np.clip(0.0, j.lower, j.upper))) for j in self.controlled])
         self.targets = self.home.copy()
         self._base_cmd = np.zeros(3)
+        #: joints of the groups whose name contains "leg" (driven by the stance controller unless dynamic)
+        self.leg_joints = [n for g, names in spec.joint_groups.items() if "leg" in g for n in names]
         # Per-joint IK damping: a stiffer shoulder roll keeps the elbow out, away from the torso.
         self._ik_damping = {n: 0.05 for n in (n for g in spec.joint_groups.values() for n in g)}
         self._ik_damping.update({n: float(v) for n, v in spec.ik_damping.items()})
+        # TCP offsets of the end effectors (identity offsets are skipped: no float noise added)
+        self._tcp = {k: (tuple(ee.xyz), tuple(c.getQuaternionFromEuler(ee.rpy)))
+                     for k, ee in spec.end_effectors.items() if any(ee.xyz) or any(ee.rpy)}
+        self._tcp_inv = {k: c.invertTransform(*v) for k, v in self._tcp.items()}
         for g in spec.grippers.values():  # make finger friction grippy and contacts stable
             for n in g.joints:
                 c.changeDynamics(self.body, self.joints[n].index, lateralFriction=1.5, frictionAnchor=1)
+        for n in spec.base.foot_links:  # soles grip the floor
+            c.changeDynamics(self.body, self.links[n], lateralFriction=1.0)
+        for a, b in spec.self_collision_exclude:
+            c.setCollisionFilterPair(self.body, self.body, self.links[a], self.links[b], 0)
+        self._masses = np.array([c.getDynamicsInfo(self.body, i)[0] for i in range(-1, c.getNumJoints(self.body))])
+        self.mass = float(self._masses.sum())
+        inertial = c.getDynamicsInfo(self.body, -1)
+        self._root_inertial = (tuple(inertial[3]), tuple(inertial[4]))  # root link frame -> its inertial frame
+        self._foot_indices = {self.links[n] for n in spec.base.foot_links}
+        self._torso_index = self.links[spec.base.torso_link] if spec.base.torso_link else -1
+        self._constraint: int | None = None
+        self._assist_pose = np.zeros(3)  # x, y, yaw driven by assisted locomotion
+        self.stance = None
+        self.spawn_height = height
+        if self.floating:
+            self.spawn_height = spec.base.height if spec.base.height is not None else self._standing_height()
+        self.nominal_base_height = self.spawn_height
+        if self.floating and spec.base.locomotion in ("stance", "assisted"):
+            from humanoid_bench.sim.stance import StanceController
+
+            self.stance = StanceController(self)
         self.reset_home()
 
     # ------------------------------------------------------------------ validation
@@ -111,16 +168,64 @@ class Robot:
         if spec.camera_link:
             check(spec.camera_link, "camera_link", self.links)
 
+    # ------------------------------------------------------------------ properties
+    @property
+    def mobile_base(self) -> bool:
+        """The action carries a base velocity command (wheeled base, or assisted legged locomotion)."""
+        return bool(self.base_joints) or self.spec.assisted
+
+    @property
+    def stance_joints(self) -> list[str]:
+        """Joints driven by the stance controller (not by the policy)."""
+        return list(self.leg_joints) if self.stance is not None else []
+
+    @property
+    def policy_leg_joints(self) -> list[str]:
+        """Leg joints the policy drives (dynamic locomotion of a floating base)."""
+        return list(self.leg_joints) if self.floating and self.stance is None else []
+
+    # ------------------------------------------------------------------ root frame
+    def root_pose(self) -> tuple[np.ndarray, np.ndarray]:
+        """World pose of the root link's URDF frame (pybullet reports the root's inertial frame)."""
+        c = self.client
+        pos, orn = c.getBasePositionAndOrientation(self.body)
+        inv_p, inv_q = c.invertTransform(*self._root_inertial)
+        p, q = c.multiplyTransforms(pos, orn, inv_p, inv_q)
+        return np.array(p), np.array(q)
+
+    def set_root_pose(self, position: Sequence[float], orientation: Sequence[float] = (0, 0, 0, 1)) -> None:
+        c = self.client
+        p, q = c.multiplyTransforms(position, orientation, *self._root_inertial)
+        c.resetBasePositionAndOrientation(self.body, p, q)
+        c.resetBaseVelocity(self.body, (0, 0, 0), (0, 0, 0))
+        self.world.touch()
+
+    def _standing_height(self) -> float:
+        """Root height that puts the lowest point of the foot links on the floor at the home pose."""
+        c = self.client
+        self.set_root_pose((0, 0, 0))
+        for j, q in zip(self.controlled, self.home):
+            c.resetJointState(self.body, j.index, float(q), 0.0)
+        low = min(c.getAABB(self.body, i)[0][2] for i in self._foot_indices)
+        return float(-low + 1e-4)
+
     # ------------------------------------------------------------------ state
     def reset_home(self) -> None:
         c = self.client
         for j in self.base_joints:
             c.resetJointState(self.body, j.index, 0.0, 0.0)
+        if self.floating:
+            self.set_root_pose((0.0, 0.0, self.spawn_height))
+            self._assist_pose[:] = 0.0
         for j, q in zip(self.controlled, self.home):
             c.resetJointState(self.body, j.index, float(q), 0.0)
         self.world.touch()
         self.targets = self.home.copy()
         self._base_cmd[:] = 0.0
+        if self.spec.assisted:
+            self._update_assist(0.0)
+        if self.stance is not None:
+            self.stance.reset()
         self.apply()
 
     def _state(self) -> np.ndarray:
@@ -157,19 +262,33 @@ class Robot:
     def upper(self) -> np.ndarray:
         return self._upper
 
+    def center_of_mass(self) -> tuple[np.ndarray, np.ndarray]:
+        """World position and velocity of the whole robot's centre of mass."""
+        c = self.client
+        pos, _ = c.getBasePositionAndOrientation(self.body)
+        vel = c.getBaseVelocity(self.body)[0]
+        n = c.getNumJoints(self.body)
+        states = c.getLinkStates(self.body, list(range(n)), computeLinkVelocity=1)
+        p = np.array([pos] + [s[0] for s in states])
+        v = np.array([vel] + [s[6] for s in states])
+        m = self._masses[:, None]
+        return (m * p).sum(0) / self.mass, (m * v).sum(0) / self.mass
+
     # ------------------------------------------------------------------ poses
     def link_pose(self, link: str) -> tuple[np.ndarray, np.ndarray]:
         idx = self.links[link]
         if idx == -1:
-            pos, orn = self.client.getBasePositionAndOrientation(self.body)
-        else:
-            st = self.client.getLinkState(self.body, idx, computeForwardKinematics=1)
-            pos, orn = st[4], st[5]
-        return np.array(pos), np.array(orn)
+            return self.root_pose()
+        st = self.client.getLinkState(self.body, idx, computeForwardKinematics=1)
+        return np.array(st[4]), np.array(st[5])
 
     def ee_pose(self, ee: str) -> tuple[np.ndarray, np.ndarray]:
-        """World position and quaternion (x, y, z, w) of an end effector's link."""
-        return self.link_pose(self.spec.end_effectors[ee].link)
+        """World position and quaternion (x, y, z, w) of an end effector's tool frame (TCP)."""
+        pos, orn = self.link_pose(self.spec.end_effectors[ee].link)
+        if ee not in self._tcp:
+            return pos, orn
+        p, q = self.client.multiplyTransforms(pos, orn, *self._tcp[ee])
+        return np.array(p), np.array(q)
 
     def link_velocity(self, link: str) -> np.ndarray:
         idx = self.links[link]
@@ -181,7 +300,7 @@ class Robot:
         """(x, y, yaw) of a wheeled base; the root pose projected to the plane otherwise."""
         if self.base_joints:
             return self.positions([j.name for j in self.base_joints])
-        pos, orn = self.client.getBasePositionAndOrientation(self.body)
+        pos, orn = self.root_pose()
         yaw = self.client.getEulerFromQuaternion(orn)[2]
         return np.array([pos[0], pos[1], yaw])
 
@@ -189,6 +308,29 @@ class Robot:
         """World pose of the planar base frame (z = 0, yaw only) as position and quaternion."""
         x, y, yaw = self.base_pose()
         return np.array([x, y, 0.0]), np.array(self.client.getQuaternionFromEuler((0.0, 0.0, yaw)))
+
+    # ------------------------------------------------------------------ falls
+    def fall_state(self) -> FallState:
+        """DESIGN §6 fall rule for a legged (floating) base, checked in this order: root height below
+        50% of its standing height (m), torso tilt above 45 deg (rad), a link other than a foot on
+        the floor. Fixed and wheeled bases never fall (their base is held by the simulation)."""
+        if not self.floating:
+            return FallState(False, 0.0, 0.0, "")
+        c = self.client
+        pos, _ = self.root_pose()
+        limit = FALL_HEIGHT_FRACTION * self.nominal_base_height
+        if pos[2] < limit:
+            return FallState(True, float(pos[2]), limit, "base_height")
+        _, orn = self.root_pose() if self._torso_index == -1 else self.link_pose(self.spec.base.torso_link or "")
+        up = c.getMatrixFromQuaternion(orn)[8]
+        tilt = math.acos(max(-1.0, min(1.0, up)))
+        if tilt > FALL_TILT:
+            return FallState(True, tilt, FALL_TILT, "torso_tilt")
+        for pt in c.getContactPoints(bodyA=self.body, bodyB=self.world.floor):
+            if pt[3] not in self._foot_indices:
+                name = next((n for n, i in self.links.items() if i == pt[3]), str(pt[3]))
+                return FallState(True, 1.0, 0.0, f"link_on_floor:{name}")
+        return FallState(False, tilt, FALL_TILT, "")
 
     # ------------------------------------------------------------------ commands
     def set_targets(self, names: Sequence[str], values: Sequence[float]) -> None:
@@ -204,8 +346,17 @@ class Robot:
         self._base_cmd[:] = (v[0], v[1], np.clip(wz, -b.max_angular_speed, b.max_angular_speed))
 
     def apply(self) -> None:
-        """Send the current targets to the motors (one pybullet call per control mode)."""
+        """Send the current targets to the motors (one pybullet call per control mode).
+
+        A stance controller first overwrites the leg targets; assisted locomotion moves its
+        constraint by one control period of the base command.
+        """
         c = self.client
+        if self.stance is not None:
+            legs = self.stance.update()
+            self.targets[self.ctrl_slots(list(legs))] = list(legs.values())
+        if self.spec.assisted:
+            self._update_assist(self.world.control_dt)
         c.setJointMotorControlArray(
             self.body, self._ctrl_indices, pb.POSITION_CONTROL, targetPositions=self.targets.tolist(),
             forces=self._forces, positionGains=self._kp, velocityGains=self._kd,
@@ -220,9 +371,25 @@ class Robot:
                 forces=[j.effort for j in self.base_joints],
             )
 
+    def _update_assist(self, dt: float) -> None:
+        """Assisted locomotion: a constraint carries the root at standing height along the base command."""
+        c = self.client
+        x, y, yaw = self._assist_pose
+        vx, vy, wz = self._base_cmd
+        cy, sy = math.cos(yaw), math.sin(yaw)
+        self._assist_pose[:] = (x + dt * (cy * vx - sy * vy), y + dt * (sy * vx + cy * vy), yaw + dt * wz)
+        x, y, yaw = self._assist_pose
+        orn = c.getQuaternionFromEuler((0.0, 0.0, yaw))
+        pos, q = c.multiplyTransforms((x, y, self.spawn_height), orn, *self._root_inertial)
+        force = ASSIST_FORCE_FACTOR * self.mass * 9.81
+        if self._constraint is None:
+            self._constraint = c.createConstraint(self.body, -1, -1, -1, pb.JOINT_FIXED, (0, 0, 0), (0, 0, 0), pos,
+                                                  childFrameOrientation=q)
+        c.changeConstraint(self._constraint, jointChildPivot=pos, jointChildFrameOrientation=q, maxForce=force)
+
     # ------------------------------------------------------------------ kinematics
     def ik(self, ee: str, position: Sequence[float], orientation: Sequence[float], iterations: int = 30) -> np.ndarray:
-        """Joint positions of the end effector's arm group that reach the world pose (pybullet IK).
+        """Joint positions of the end effector's arm group that put its TCP at the world pose (pybullet IK).
 
         Joints outside the arm are held by giving them a large damping in pybullet's damped
         least-squares solver, warm-started from the current posture. (pybullet's null-space
@@ -233,6 +400,13 @@ class Robot:
         arm = self.group(spec.arm)
         arm_set = set(arm)
         c = self.client
+        if ee in self._tcp_inv:  # TCP target -> link target
+            position, orientation = c.multiplyTransforms(position, orientation, *self._tcp_inv[ee])
+        # pybullet's IK solves in the frame of the root's inertial (centre-of-mass) frame: express
+        # the target there (measured: world targets are off by the root's pose otherwise).
+        base_pos, base_orn = c.getBasePositionAndOrientation(self.body)
+        if any(base_pos) or tuple(base_orn) != (0.0, 0.0, 0.0, 1.0):
+            position, orientation = c.multiplyTransforms(*c.invertTransform(base_pos, base_orn), position, orientation)
         current = self._state()[0].tolist()
         damping = [self._ik_damping.get(j.name, 0.05) if j.name in arm_set else 100.0 for j in self.movable]
         sol = c.calculateInverseKinematics(
@@ -258,5 +432,8 @@ class Robot:
         return float(np.mean((q - np.array(g.open)) / np.where(span == 0, 1, span)))
 
     def gripper_links(self, name: str) -> list[int]:
-        return [self.joints[n].index for n in self.spec.grippers[name].joints]
-
+        """Link indices that must all touch an object for the gripper to hold it."""
+        g = self.spec.grippers[name]
+        if g.contact_links:
+            return [self.links[n] for n in g.contact_links]
+        return [self.joints[n].index for n in g.joints]

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from humanoid_bench.sim.assetgen import wheeled_humanoid
+from humanoid_bench.sim.assetgen import biped_humanoid, torso_humanoid, wheeled_humanoid
 
-GENERATORS = {wheeled_humanoid.NAME: wheeled_humanoid.generate}
+GENERATORS = {m.NAME: m.generate for m in (wheeled_humanoid, torso_humanoid, biped_humanoid)}
 
 
 def generate_all(robots_dir: Path) -> list[Path]:
