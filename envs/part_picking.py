@@ -93,28 +93,36 @@ class PartPickingEnv(FactoryEnv):
 
             raise ConfigError(f"part_picking supports at most {len(SUPPLY_CELLS)} parts (units_target), got {n}")
         w = self.world
-        w.add_box("workbench", (0.30, 0.60, TABLE_TOP / 2), (0.60, 0.0, TABLE_TOP / 2), rgba=(0.45, 0.38, 0.3, 1))
-        w.add_box("supply_tray", (0.085, 0.095, 0.005), (0.43, -0.375, TABLE_TOP + 0.005), rgba=(0.25, 0.35, 0.6, 1))
-        w.add_box("kitting_tray", (0.08, 0.085, 0.005), (0.41, -0.19, TABLE_TOP + 0.005), rgba=(0.2, 0.2, 0.22, 1))
-        for i, (x, y) in enumerate(SLOTS):
-            w.add_marker(f"slot_{i}", (0.024, 0.024, 0.0005), (x, y, TRAY_TOP + 0.0005), (0.2, 0.8, 0.3, 1))
+        # The robot's workcell (robot YAML ``workcell:``) sets the bench height and shifts the layout.
+        wc = self.robot.spec.workcell
+        dx, dy = wc.offset
+        self.table_top, self.tray_top = wc.table_top, wc.table_top + (TRAY_TOP - TABLE_TOP)
+        self.supply_cells = tuple((x + dx, y + dy) for x, y in SUPPLY_CELLS)
+        self.slots = tuple((x + dx, y + dy) for x, y in SLOTS)
+        top = self.table_top
+        w.add_box("workbench", (0.30, 0.60, top / 2), (0.60 + dx, dy, top / 2), rgba=(0.45, 0.38, 0.3, 1))
+        w.add_box("supply_tray", (0.085, 0.095, 0.005), (0.43 + dx, -0.375 + dy, top + 0.005), rgba=(0.25, 0.35, 0.6, 1))
+        w.add_box("kitting_tray", (0.08, 0.085, 0.005), (0.41 + dx, -0.19 + dy, top + 0.005), rgba=(0.2, 0.2, 0.22, 1))
+        for i, (x, y) in enumerate(self.slots):
+            w.add_marker(f"slot_{i}", (0.024, 0.024, 0.0005), (x, y, self.tray_top + 0.0005), (0.2, 0.8, 0.3, 1))
         self.parts = [
             w.add_box(f"part_{i}", PART_HALF, (2.0 + i, 2.0, PART_HALF[2]), mass=0.2, rgba=(0.85, 0.15, 0.1, 1))
             for i in range(n)
         ]
         self.monitor.register_payloads(self.parts)
-        self.monitor.register_goal_zone(np.array([0.32, -0.28, TRAY_TOP - 0.01]), np.array([0.50, -0.10, TRAY_TOP + 0.25]))
+        self.monitor.register_goal_zone(np.array([0.32 + dx, -0.28 + dy, self.tray_top - 0.01]),
+                                        np.array([0.50 + dx, -0.10 + dy, self.tray_top + 0.25]))
         self._fingers = {g: set(self.robot.gripper_links(g)) for g in self.robot.spec.grippers}
 
     def initialize_episode(self, rng: np.random.Generator) -> None:
         p = self.params
-        cells = rng.permutation(len(SUPPLY_CELLS))
+        cells = rng.permutation(len(self.supply_cells))
         c = self.world.client
         for part, cell in zip(self.parts, cells):
-            cx, cy = SUPPLY_CELLS[cell]
+            cx, cy = self.supply_cells[cell]
             x, y = cx + rng.uniform(-p["jitter"], p["jitter"]), cy + rng.uniform(-p["jitter"], p["jitter"])
             yaw = rng.uniform(-p["yaw"], p["yaw"])
-            c.resetBasePositionAndOrientation(part, (x, y, TRAY_TOP + PART_HALF[2] + 0.0005), c.getQuaternionFromEuler((0, 0, yaw)))
+            c.resetBasePositionAndOrientation(part, (x, y, self.tray_top + PART_HALF[2] + 0.0005), c.getQuaternionFromEuler((0, 0, yaw)))
             c.resetBaseVelocity(part, (0, 0, 0), (0, 0, 0))
             c.changeDynamics(part, -1, mass=float(rng.uniform(*p["mass"])), lateralFriction=float(rng.uniform(*p["friction"])))
 
@@ -146,20 +154,20 @@ class PartPickingEnv(FactoryEnv):
         states = self._part_states()
         self._states = states
         c = self.world.client
-        filled = [False] * len(SLOTS)
+        filled = [False] * len(self.slots)
         placed = [False] * len(self.parts)
         for i, (pos, quat, speed) in enumerate(states):
             up = c.getMatrixFromQuaternion(quat)[8]  # z component of the part's z axis
-            if up < UPRIGHT_COS or speed > REST_SPEED or abs(pos[2] - (TRAY_TOP + PART_HALF[2])) > 0.01:
+            if up < UPRIGHT_COS or speed > REST_SPEED or abs(pos[2] - (self.tray_top + PART_HALF[2])) > 0.01:
                 continue
-            for s, (sx, sy) in enumerate(SLOTS):
+            for s, (sx, sy) in enumerate(self.slots):
                 if not filled[s] and math.hypot(pos[0] - sx, pos[1] - sy) <= tol:
                     if not c.getContactPoints(bodyA=self.parts[i], bodyB=self.robot.body):
                         filled[s] = placed[i] = True
                     break
         self._filled, self._placed = filled, placed
         units = int(sum(filled))
-        lost = sum(1 for pos, _, _ in states if pos[2] < TABLE_TOP - 0.1)
+        lost = sum(1 for pos, _, _ in states if pos[2] < self.table_top - 0.1)
         fail = len(self.parts) - lost < self.units_target
         return {
             "success": units >= self.units_target,
@@ -171,7 +179,7 @@ class PartPickingEnv(FactoryEnv):
 
     def next_part(self) -> int | None:
         for i, placed in enumerate(self._placed):
-            if not placed and self._states[i][0][2] > TABLE_TOP - 0.1:
+            if not placed and self._states[i][0][2] > self.table_top - 0.1:
                 return i
         return None
 
@@ -182,7 +190,7 @@ class PartPickingEnv(FactoryEnv):
         if i is not None:
             part_pos = self._states[i][0]
             if self._held_by(self.parts[i]) is not None:
-                free = [np.array([x, y, TRAY_TOP + PART_HALF[2]]) for s, (x, y) in enumerate(SLOTS) if not self._filled[s]]
+                free = [np.array([x, y, self.tray_top + PART_HALF[2]]) for s, (x, y) in enumerate(self.slots) if not self._filled[s]]
                 d = min((float(np.linalg.norm(part_pos - f)) for f in free), default=0.0)
                 terms["grasp"] = w["grasp"]
                 terms["place"] = w["place"] * (1.0 - math.tanh(5.0 * d))
@@ -198,7 +206,7 @@ class PartPickingEnv(FactoryEnv):
         if not hasattr(self, "_states"):
             self.evaluate()
         states = self._part_states()
-        slots = self.to_base_frame(np.array([(x, y, TRAY_TOP) for x, y in SLOTS]))
+        slots = self.to_base_frame(np.array([(x, y, self.tray_top) for x, y in self.slots]))
         _, _, yaw = self.robot.base_pose()
         c = self.world.client
         inv_yaw = c.getQuaternionFromEuler((0, 0, -yaw))
