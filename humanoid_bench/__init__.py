@@ -11,6 +11,7 @@ __version__ = "0.1.0"
 #: Gymnasium id -> (entry point, task config name)
 TASKS: dict[str, tuple[str, str]] = {
     "humanoid_bench/PartPicking-v0": ("humanoid_bench.envs.part_picking:PartPickingEnv", "part_picking"),
+    "humanoid_bench/Carrying-v0": ("humanoid_bench.envs.carrying:CarryingEnv", "carrying"),
 }
 
 

@@ -9,11 +9,13 @@ import gymnasium as gym
 import numpy as np
 
 from humanoid_bench.errors import ConfigError
+from humanoid_bench.policies.scripted.carrying import carrying_script
 from humanoid_bench.policies.scripted.part_picking import part_picking_script
 from humanoid_bench.policies.scripted.skills import SkillContext, SkillGen
 
 SCRIPTS: dict[str, Callable[[SkillContext], SkillGen]] = {
     "part_picking": part_picking_script,
+    "carrying": carrying_script,
 }
 
 

@@ -105,9 +105,10 @@ def clear_grasp_yaw(xy: np.ndarray, object_yaw: float, current_yaw: float, obsta
     return best
 
 
-def ee_action(ctx: SkillContext, ee: str, pos: np.ndarray, quat: np.ndarray, speed: float = 1.0) -> np.ndarray:
+def ee_action(ctx: SkillContext, ee: str, pos: np.ndarray, quat: np.ndarray, speed: float = 1.0,
+              out: np.ndarray | None = None) -> np.ndarray:
     """Action that moves the commanded target of ``ee`` toward (pos, quat) at most ``speed`` of the max step."""
-    a = ctx.blank()
+    a = ctx.blank() if out is None else out
     tpos, tquat = ctx.ee_target(ee)
     dpos = (np.asarray(pos) - tpos) / ctx.max_pos_step
     rot = (Rotation.from_quat(quat) * Rotation.from_quat(tquat).inv()).as_rotvec() / ctx.max_rot_step
@@ -134,6 +135,26 @@ def move_to(ctx: SkillContext, ee: str, pos: np.ndarray, quat: np.ndarray, tol: 
     return False
 
 
+def move_many(ctx: SkillContext, targets: dict[str, tuple[np.ndarray, np.ndarray]], tol: float = 0.006,
+              speed: float = 1.0, timeout_s: float = 3.0, rot_tol: float = 0.05) -> SkillGen:
+    """Move several end effectors at once (bimanual work); done when all are within tolerance."""
+    budget = timeout_s
+    while budget > 0.0:
+        done = True
+        for ee, (pos, quat) in targets.items():
+            mpos, mquat = ctx.ee_pose(ee)
+            rot_err = (Rotation.from_quat(quat) * Rotation.from_quat(mquat).inv()).magnitude()
+            done &= bool(np.linalg.norm(mpos - pos) <= tol and rot_err <= rot_tol)
+        if done:
+            return True
+        a = ctx.blank()
+        for ee, (pos, quat) in targets.items():
+            ee_action(ctx, ee, pos, quat, speed, out=a)
+        yield a
+        budget -= ctx.control_dt * ctx.speed_scale
+    return False
+
+
 def approach(ctx: SkillContext, ee: str, xy: np.ndarray, z: float, yaw: float, **kw: Any) -> SkillGen:
     """Move above a point, then straight down to height ``z``."""
     hover = np.array([xy[0], xy[1], max(z + 0.08, ctx.ee_pose(ee)[0][2])])
@@ -149,16 +170,18 @@ def retreat(ctx: SkillContext, ee: str, z: float, speed: float = 0.7) -> SkillGe
     return (yield from move_to(ctx, ee, np.array([pos[0], pos[1], z]), quat, tol=0.01, speed=speed))
 
 
-def set_gripper(ctx: SkillContext, ee: str, command: float, settle_s: float = 0.4, timeout_s: float = 1.5) -> SkillGen:
-    """Command a gripper (-1 open .. +1 closed) and wait until the fingers stop moving."""
-    g = ctx.ee_gripper[ee]
-    ctx.gripper_cmd[g] = float(command)
-    last = ctx.closure(ee)
+def set_gripper(ctx: SkillContext, ee: str | list[str], command: float, settle_s: float = 0.4,
+                timeout_s: float = 1.5) -> SkillGen:
+    """Command one gripper or several (-1 open .. +1 closed) and wait until the fingers stop moving."""
+    ees = [ee] if isinstance(ee, str) else list(ee)
+    for e in ees:
+        ctx.gripper_cmd[ctx.ee_gripper[e]] = float(command)
+    last = np.array([ctx.closure(e) for e in ees])
     min_steps = int(settle_s / ctx.control_dt)
     for k in range(int(timeout_s / ctx.control_dt)):
         yield ctx.blank()
-        now = ctx.closure(ee)
-        if k >= min_steps and abs(now - last) < 2e-3:
+        now = np.array([ctx.closure(e) for e in ees])
+        if k >= min_steps and np.all(np.abs(now - last) < 2e-3):
             break
         last = now
     return True
@@ -183,20 +206,35 @@ def transport(ctx: SkillContext, ee: str, xy: np.ndarray, carry_z: float, yaw: f
     return (yield from move_to(ctx, ee, np.array([xy[0], xy[1], carry_z]), top_down(yaw), tol=0.008, speed=speed))
 
 
+def base_world(ctx: SkillContext) -> tuple[float, float, float]:
+    """(x, y, yaw) of the base in the world frame."""
+    x, y, c, s = ctx["base_pose"]
+    return float(x), float(y), math.atan2(s, c)
+
+
+def to_world(ctx: SkillContext, p_base: np.ndarray) -> np.ndarray:
+    """A base-frame point (x, y, z) in the world frame."""
+    x, y, yaw = base_world(ctx)
+    c, s = math.cos(yaw), math.sin(yaw)
+    return np.array([x + c * p_base[0] - s * p_base[1], y + s * p_base[0] + c * p_base[1], p_base[2]])
+
+
 def drive_base(ctx: SkillContext, goal_xy: np.ndarray, goal_yaw: float, tol: float = 0.02, timeout_s: float = 20.0,
-               gain: float = 2.0) -> SkillGen:
-    """Drive a wheeled base to a planar goal (world frame) with a proportional law."""
+               gain: float = 2.0, yaw_tol: float = 0.02, speed: float = 1.0) -> SkillGen:
+    """Drive a wheeled base to a planar goal (world frame) with a proportional law, at most ``speed`` of full."""
     if "base" not in ctx.action_layout:
         return False
-    for _ in range(int(timeout_s / ctx.control_dt)):
+    budget = timeout_s
+    while budget > 0.0:
+        budget -= ctx.control_dt * ctx.speed_scale
         x, y, c, s = ctx["base_pose"]
         yaw = math.atan2(s, c)
         dx, dy = goal_xy[0] - x, goal_xy[1] - y
         dyaw = math.atan2(math.sin(goal_yaw - yaw), math.cos(goal_yaw - yaw))
-        if math.hypot(dx, dy) < tol and abs(dyaw) < 0.02:
+        if math.hypot(dx, dy) < tol and abs(dyaw) < yaw_tol:
             return True
         a = ctx.blank()
         # world -> robot frame
-        a[ctx.action_layout["base"]] = np.clip(gain * np.array([c * dx + s * dy, -s * dx + c * dy, dyaw]), -1, 1)
+        a[ctx.action_layout["base"]] = np.clip(gain * np.array([c * dx + s * dy, -s * dx + c * dy, dyaw]), -speed, speed)
         yield a
     return False
