@@ -1,4 +1,4 @@
-"""``humanoid-bench`` command line: ``run``, ``train`` and ``list`` (Hydra underneath).
+"""``humanoid-bench`` command line: ``run``, ``train``, ``list``, ``report``, ``export`` (Hydra underneath).
 
 ``humanoid-bench run [hydra args and overrides]`` strips the subcommand and hands the rest to a
 Hydra main with ``conf/run.yaml`` (``train``: ``conf/train.yaml``), so every Hydra feature works:
@@ -21,17 +21,20 @@ from humanoid_bench.errors import HumanoidBenchError
 from humanoid_bench.paths import available, conf_dir
 
 #: config groups whose options are files under conf/<group>/
-GROUPS = ("task", "robot", "policy", "safety", "sim", "runner")
-COMMANDS = ("run", "train", "list")
+GROUPS = ("task", "robot", "policy", "safety", "sim", "runner", "site", "suite", "report")
+COMMANDS = ("run", "train", "list", "report", "export")
 USAGE = """usage: humanoid-bench <command> [hydra options] [key=value ...]
 
 commands:
-  run     evaluate a policy on a task: seeded episodes -> results.db, summary.json, results table
+  run     evaluate a policy: the pilot suite (or one task) -> results.db, summary.json, report.html
   train   train a stable-baselines3 agent (policy=ppo) -> checkpoint.zip
   list    show the available tasks, robots and policies
+  report  pilot report of stored runs: humanoid-bench report RUN_DIR... [--out DIR] [report.lang=ko]
+  export  episodes and events as CSV or Parquet: humanoid-bench export RUN_DIR [--format parquet]
 
 examples:
-  humanoid-bench run
+  humanoid-bench run                                  (the pilot suite, scripted baselines)
+  humanoid-bench run policy=random runner.workers=2
   humanoid-bench run task=part_picking policy=random episodes=5 seed=100
   humanoid-bench run -m seed=0,1 episodes=1
   humanoid-bench train policy=ppo train.total_timesteps=4096 hydra.run.dir=outputs/ppo
@@ -136,13 +139,15 @@ def _output_dir() -> Path:
 
 def run_task(cfg: DictConfig) -> None:
     """Hydra task function of ``humanoid-bench run``."""
+    from hydra.core.hydra_config import HydraConfig
     from rich.console import Console
 
     from humanoid_bench.report.summary import results_table
     from humanoid_bench.runner.runner import run_benchmark
 
     try:
-        result = run_benchmark(cfg, _output_dir(), console=Console(stderr=True))
+        overrides = list(HydraConfig.get().overrides.task)
+        result = run_benchmark(cfg, _output_dir(), console=Console(stderr=True), overrides=overrides)
     except HumanoidBenchError as exc:
         fail(str(exc))
     console = Console() if sys.stdout.isatty() else Console(width=200)
@@ -150,6 +155,9 @@ def run_task(cfg: DictConfig) -> None:
         console.print(results_table([result.summary]))
     resumed = f" ({result.skipped} resumed from the store)" if result.skipped else ""
     console.print(f"{result.ran + result.skipped} episodes{resumed}; results in {result.output_dir}", soft_wrap=True)
+    if result.lost:
+        fail(f"{len(result.lost)} episode(s) lost to a dead worker; rerun the same command to complete them",
+             status=1)
 
 
 def train_task(cfg: DictConfig) -> None:
@@ -185,12 +193,22 @@ def list_options(args: Sequence[str]) -> None:
         print(f"{group}: {', '.join(available(group))}")
 
 
+def _single_task(args: Sequence[str]) -> list[str]:
+    """``run`` naming a task (``task=...`` or a ``task.`` key) and no suite is a single-task run."""
+    keys = [a.lstrip("+~").split("=", 1)[0] for a in args if not a.startswith("-")]
+    if any(k == "suite" for k in keys) or not any(k == "task" or k.startswith("task.") for k in keys):
+        return list(args)
+    return [*args, "suite=none"]
+
+
 def _launch(command: str, task_function: Callable[[DictConfig], None], args: Sequence[str]) -> None:
     import hydra
 
     from humanoid_bench.runner.config import register_configs
 
     register_configs()
+    if command == "run":
+        args = _single_task(args)
     validate_overrides(command, args)
     sys.argv = [f"humanoid-bench {command}", *args]
     hydra.main(version_base="1.3", config_path=str(conf_dir()), config_name=command)(task_function)()
@@ -217,6 +235,13 @@ def main(argv: Sequence[str] | None = None) -> None:
         _launch("run", run_task, rest)
     elif command == "train":
         _launch("train", train_task, rest)
+    elif command in ("report", "export"):
+        from humanoid_bench.report.commands import export_command, report_command
+
+        try:
+            (report_command if command == "report" else export_command)(rest)
+        except HumanoidBenchError as exc:
+            fail(str(exc))
     else:
         fail(f"unknown command {command!r}; expected one of {', '.join(COMMANDS)} (see humanoid-bench --help)")
 

@@ -1,7 +1,8 @@
-"""Runner v0: seeded episodes into the store, summary.json, resume, config hash, errors.
+"""Runner: seeded episodes into the store, summary.json, resume, config hash, errors.
 
-Most tests use the fake env of ``tests/fake_env.py``; the ``real`` ones run PartPicking with
-small settings (1 part, 8 s budget).
+Most tests use the fake env of ``tests/fake_env.py`` as a single-task run (``suite=none``) on the
+serial backend; the ``real`` ones run PartPicking with small settings (1 part, 8 s budget).
+Suites are tested in test_suite.py, backends in test_backends.py, the report in test_report.py.
 """
 
 from __future__ import annotations
@@ -21,7 +22,16 @@ from humanoid_bench.runner.config import config_hash, hashed_config
 from humanoid_bench.runner.runner import progress_enabled
 from humanoid_bench.safety.events import EVENT_TYPES, SEVERITIES
 
-REAL_SMALL = ["task.env_kwargs.units_target=1", "task.env_kwargs.time_budget_s=8", "runner.progress=off"]
+REAL_SMALL = ["suite=none", "runner=serial", "report.enabled=false", "task.env_kwargs.units_target=1",
+              "task.env_kwargs.time_budget_s=8", "runner.progress=off"]
+#: a single-task run on this process, no report (each test that wants one asks for it)
+SINGLE = ["suite=none", "runner=serial", "runner.progress=off", "report.enabled=false"]
+
+
+@pytest.fixture
+def fake_cfg(fake_cfg):
+    """The conftest fake config as a single-task serial run without the HTML report."""
+    return lambda *extra: fake_cfg(*SINGLE, *extra)
 END_REASONS = {"success", "timeout", "fall", "physics_error", "critical_safety", "part_lost", "terminated"}
 
 

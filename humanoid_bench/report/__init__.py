@@ -1,4 +1,4 @@
-"""Reports. v0: ``summary.json`` and the printed results table (the HTML pilot report comes later)."""
+"""Reports: ``summary.json``, the printed results table, and the HTML pilot report (``report.pilot``)."""
 
 from humanoid_bench.report.summary import SUMMARY_NAME, load_summary, results_table, write_summary
 

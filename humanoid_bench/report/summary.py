@@ -55,20 +55,32 @@ def _with_ci(mean: float | None, ci: Sequence[float] | None, digits: int = 1) ->
     return text if ci is None else f"{text} [{_fmt(ci[0], digits)}, {_fmt(ci[1], digits)}]"
 
 
+def _rows(summary: dict[str, Any]) -> list[tuple[str, str, dict[str, Any] | None, str | None]]:
+    """(task, site, statistics, skip reason) per cell of a summary (per task for older summaries)."""
+    if "cells" in summary:
+        return [(c["task"], f"{c.get('site') or '-'}", c if c.get("status") != "skipped" else None, c.get("reason"))
+                for c in summary["cells"]]
+    return [(task, "-", s, None) for task, s in summary.get("tasks", {}).items()]
+
+
 def results_table(summaries: Sequence[dict[str, Any]], title: str = "humanoid_bench results") -> Table:
-    """One row per task of each summary; rates with 95% CIs, events per simulated hour."""
+    """One row per cell (task, site) of each summary; rates with 95% CIs, events per simulated hour."""
     table = Table(title=title, title_justify="left")
     for col, justify in (
-        ("task", "left"), ("robot", "left"), ("policy", "left"), ("n", "right"),
+        ("task", "left"), ("site", "left"), ("robot", "left"), ("policy", "left"), ("n", "right"),
         ("success % [95% CI]", "right"), ("safe %", "right"), ("units/h [95% CI]", "right"),
         ("cycle s mean/p95", "right"), ("events/h crit/maj/min", "right"), ("end reasons", "left"),
     ):
         table.add_column(col, justify=justify)  # type: ignore[arg-type]
     for summary in summaries:
-        for task, s in summary.get("tasks", {}).items():
+        for task, site, s, reason in _rows(summary):
+            if s is None:
+                table.add_row(task, site, str(summary.get("robot", "-")), str(summary.get("policy", "-")), "0",
+                              "skipped", "", "", "", "", str(reason))
+                continue
             per_h = s["safety_events_per_hour"]["by_severity"]
             table.add_row(
-                task, str(summary.get("robot", "-")), str(summary.get("policy", "-")), str(s["episodes"]),
+                task, site, str(summary.get("robot", "-")), str(summary.get("policy", "-")), str(s["episodes"]),
                 _rate(s["success_rate"], s["success_ci95"]),
                 _rate(s["safe_success_rate"], None),
                 _with_ci(s["throughput_uph"], s["throughput_uph_ci95"]),

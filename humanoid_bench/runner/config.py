@@ -22,8 +22,11 @@ from humanoid_bench.errors import ConfigError
 #: keys of a policy config that are metadata, not constructor arguments
 POLICY_META_KEYS = ("name", "kind")
 #: keys left out of the config hash: they choose which episodes run and how, not what an episode is
-HASH_EXCLUDED_KEYS = ("seed", "episodes", "runner", "output_dir", "hydra")
-BACKENDS = ("serial",)
+HASH_EXCLUDED_KEYS = ("seed", "episodes", "runner", "output_dir", "hydra", "suite", "report")
+BACKENDS = ("serial", "process", "ray")
+#: episodes and first seed of a run that names no suite (``suite=null``) and sets neither
+DEFAULT_EPISODES = 10
+DEFAULT_SEED = 0
 PROGRESS = ("auto", "on", "off")
 
 
@@ -35,10 +38,14 @@ class SimConfig:
 
 @dataclass
 class RunnerConfig:
-    backend: str = "serial"
+    backend: str = "process"  # serial | process | ray
+    workers: int | None = None  # process/ray: parallel episodes; None = every core of this machine
+    ray_address: str | None = None  # ray: ray.init(address=...); None starts a local Ray
     progress: str = "auto"  # auto: a bar on a terminal, none when piped or CI=true
     resume: bool = True  # skip episodes already stored with the same config hash and seed
     table: bool = True  # print the results table at the end
+    keyframes: bool = True  # store start / first critical event / end images of every episode
+    store: str | None = None  # results database; None = results.db in the output folder
 
 
 @dataclass
@@ -49,9 +56,11 @@ class RunConfig:
     safety: Any = None
     sim: SimConfig = field(default_factory=SimConfig)
     runner: RunnerConfig = field(default_factory=RunnerConfig)
-    seed: int = 0
-    episodes: int = 10
-    suite: str | None = None
+    site: Any = None
+    suite: Any = None  # a conf/suite option, or None for a single-task run
+    report: Any = None
+    seed: int | None = None  # None: the suite's seeds, or 0 without a suite
+    episodes: int | None = None  # None: the suite's episodes per cell, or 10 without a suite
 
 
 @dataclass
@@ -151,10 +160,15 @@ def validate(cfg: DictConfig, command: str = "run") -> None:
                 f"policy {name!r} is a training config; train it with `humanoid-bench train policy={name}`, "
                 "then evaluate the result with `humanoid-bench run policy=sb3 policy.checkpoint=PATH`"
             )
-        if cfg.episodes < 1:
+        if cfg.episodes is not None and cfg.episodes < 1:
             raise ConfigError(f"episodes must be at least 1, got {cfg.episodes}")
         if cfg.runner.backend not in BACKENDS:
             raise ConfigError(f"runner.backend {cfg.runner.backend!r} is not supported; valid: {', '.join(BACKENDS)}")
+        if cfg.runner.workers is not None and cfg.runner.workers < 1:
+            raise ConfigError(f"runner.workers must be at least 1 (or null for every core), got {cfg.runner.workers}")
+        suite = cfg.get("suite")
+        if suite is not None and not isinstance(suite, DictConfig):
+            raise ConfigError(f"suite must be a conf/suite option or null, got {suite!r}")
         if cfg.runner.progress not in PROGRESS:
             raise ConfigError(f"runner.progress must be one of {', '.join(PROGRESS)}, got {cfg.runner.progress!r}")
     else:

@@ -15,7 +15,10 @@ from humanoid_bench.runner.config import policy_kwargs, policy_name
 
 
 def env_kwargs(cfg: DictConfig) -> dict[str, Any]:
-    """Keyword arguments of ``gymnasium.make(cfg.task.env_id, ...)`` (robot, safety, sim rates, task kwargs)."""
+    """Keyword arguments of ``gymnasium.make(cfg.task.env_id, ...)`` (robot, safety, sim rates, site, task kwargs).
+
+    ``site`` (the site profile) is passed only to envs whose constructor takes it.
+    """
     safety = cfg.get("safety")
     kwargs: dict[str, Any] = {
         "robot": OmegaConf.to_container(cfg.robot, resolve=True),
@@ -23,10 +26,22 @@ def env_kwargs(cfg: DictConfig) -> dict[str, Any]:
         "physics_hz": float(cfg.sim.physics_hz),
         "control_hz": float(cfg.sim.control_hz),
     }
+    site = cfg.get("site")
+    if site is not None and _accepts(str(cfg.task.env_id), "site"):
+        kwargs["site"] = OmegaConf.to_container(site, resolve=True)
     task_kwargs = cfg.task.get("env_kwargs")
     if task_kwargs is not None:
         kwargs.update(OmegaConf.to_container(task_kwargs, resolve=True))  # type: ignore[arg-type]
     return kwargs
+
+
+def _accepts(env_id: str, keyword: str) -> bool:
+    from humanoid_bench.runner.suite import env_accepts
+
+    try:
+        return env_accepts(env_id, keyword)
+    except Exception:  # noqa: BLE001 - an unknown id is reported by make_env itself
+        return False
 
 
 def _drop_nulls(section: Any) -> dict[str, Any] | None:

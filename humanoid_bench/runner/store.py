@@ -5,6 +5,9 @@ Tables:
 - ``episodes``: one row per episode (the columns of :meth:`EpisodeRecord.to_row`), unique on
   ``(config_hash, seed)`` so a resumed or retried run never stores an episode twice.
 - ``events``: every safety event, with the id of its episode row.
+- ``keyframes``: a few JPEG frames per episode (start, first critical event, end) for the report.
+- ``cells``: the cells of each run (task, difficulty, site, seeds), with the reason a cell was
+  skipped.
 
 WAL mode; each episode (its row and its events) is written in one transaction, so a worker that
 dies loses at most the episode it was running and never leaves half an episode behind.
@@ -16,7 +19,7 @@ import json
 import logging
 import sqlite3
 from collections.abc import Iterable
-from dataclasses import fields
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, get_type_hints
 
@@ -27,7 +30,19 @@ log = logging.getLogger(__name__)
 
 DB_NAME = "results.db"
 EVENT_COLUMNS = ("type", "severity", "value", "limit", "standard", "bodies", "sim_time")
-_JSON_COLUMNS = ("cycle_times_s",)
+_JSON_COLUMNS = ("cycle_times_s", "separation_trace")
+#: columns of ``runs`` beyond the first version's, added to older stores on open
+_RUN_EXTRA_COLUMNS = {"suite": "TEXT", "suite_version": "TEXT", "software_json": "TEXT"}
+CELL_COLUMNS = ("run_id", "cell_id", "config_hash", "task", "difficulty", "site", "seeds", "status", "reason")
+
+
+@dataclass(frozen=True)
+class Keyframe:
+    """One image of an episode: what happened (``label``), when, and the JPEG bytes."""
+
+    label: str
+    sim_time: float
+    jpeg: bytes
 
 
 def _sql_type(py_type: Any) -> str:
@@ -89,6 +104,22 @@ class ResultsStore:
                   sim_time REAL)"""
             )
             self.conn.execute("CREATE INDEX IF NOT EXISTS events_episode ON events(episode_id)")
+            self.conn.execute(
+                """CREATE TABLE IF NOT EXISTS keyframes (
+                  id INTEGER PRIMARY KEY AUTOINCREMENT,
+                  episode_id INTEGER NOT NULL REFERENCES episodes(id) ON DELETE CASCADE,
+                  label TEXT, sim_time REAL, jpeg BLOB)"""
+            )
+            self.conn.execute("CREATE INDEX IF NOT EXISTS keyframes_episode ON keyframes(episode_id)")
+            self.conn.execute(
+                """CREATE TABLE IF NOT EXISTS cells (
+                  run_id TEXT NOT NULL, cell_id TEXT NOT NULL, config_hash TEXT, task TEXT, difficulty TEXT,
+                  site TEXT, seeds TEXT, status TEXT, reason TEXT, PRIMARY KEY (run_id, cell_id))"""
+            )
+            have_runs = {r["name"] for r in self.conn.execute("PRAGMA table_info(runs)")}
+            for name, sql_type in _RUN_EXTRA_COLUMNS.items():
+                if name not in have_runs:
+                    self.conn.execute(f'ALTER TABLE runs ADD COLUMN "{name}" {sql_type}')
             # a store written by an older version may lack columns (e.g. a new event type)
             have = {r["name"] for r in self.conn.execute("PRAGMA table_info(episodes)")}
             for name, sql_type in cols.items():
@@ -97,21 +128,35 @@ class ResultsStore:
 
     # ------------------------------------------------------------------ writing
     def begin_run(self, run_id: str, config_hash: str, config: dict[str, Any], *, task: str, robot: str,
-                  policy: str, seed: int, episodes: int, version: str, started_at: str) -> None:
+                  policy: str, seed: int, episodes: int, version: str, started_at: str, suite: str | None = None,
+                  suite_version: str | None = None, software: dict[str, str] | None = None) -> None:
+        """One row per invocation. A suite run stores its first cell's hash; ``cells`` has them all."""
         with self.conn:
             self.conn.execute(
                 "INSERT OR REPLACE INTO runs (run_id, config_hash, task, robot, policy, seed, episodes,"
-                " config_json, version, started_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                " config_json, version, started_at, suite, suite_version, software_json)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (run_id, config_hash, task, robot, policy, seed, episodes,
-                 json.dumps(config, sort_keys=True, default=str), version, started_at),
+                 json.dumps(config, sort_keys=True, default=str), version, started_at, suite, suite_version,
+                 json.dumps(software or {}, sort_keys=True)),
+            )
+
+    def add_cell(self, run_id: str, cell_id: str, *, config_hash: str | None, task: str, difficulty: str | None,
+                 site: str | None, seeds: list[int], status: str, reason: str | None = None) -> None:
+        """Record a cell of a run: ``status`` is ``run`` or ``skipped`` (with the ``reason``)."""
+        with self.conn:
+            self.conn.execute(
+                "INSERT OR REPLACE INTO cells (run_id, cell_id, config_hash, task, difficulty, site, seeds, status,"
+                " reason) VALUES (?,?,?,?,?,?,?,?,?)",
+                (run_id, cell_id, config_hash, task, difficulty, site, json.dumps(list(seeds)), status, reason),
             )
 
     def finish_run(self, run_id: str, finished_at: str) -> None:
         with self.conn:
             self.conn.execute("UPDATE runs SET finished_at=? WHERE run_id=?", (finished_at, run_id))
 
-    def add_episode(self, record: EpisodeRecord) -> bool:
-        """Store one episode and its events in one transaction; False if it was already stored."""
+    def add_episode(self, record: EpisodeRecord, keyframes: Iterable[Keyframe] = ()) -> bool:
+        """Store one episode, its events and keyframes in one transaction; False if it was already stored."""
         row = record.to_row()
         for k in _JSON_COLUMNS:
             row[k] = json.dumps(row[k])
@@ -134,6 +179,10 @@ class ResultsStore:
                      e.get("standard"), json.dumps(list(e.get("bodies") or [])), _num(e.get("sim_time")))
                     for e in record.events
                 ],
+            )
+            self.conn.executemany(
+                "INSERT INTO keyframes (episode_id, label, sim_time, jpeg) VALUES (?,?,?,?)",
+                [(episode_id, k.label, float(k.sim_time), sqlite3.Binary(k.jpeg)) for k in keyframes],
             )
         return True
 
@@ -159,6 +208,37 @@ class ResultsStore:
                 row[k] = json.loads(row[k]) if row[k] else []
             out.append(EpisodeRecord.from_row(row, self.events(int(row["id"]))))
         return out
+
+    def episode_id(self, config_hash: str, seed: int) -> int | None:
+        row = self.conn.execute("SELECT id FROM episodes WHERE config_hash=? AND seed=?",
+                                (config_hash, int(seed))).fetchone()
+        return None if row is None else int(row[0])
+
+    def keyframes(self, episode_id: int) -> list[Keyframe]:
+        cur = self.conn.execute("SELECT label, sim_time, jpeg FROM keyframes WHERE episode_id=? ORDER BY id",
+                                (episode_id,))
+        return [Keyframe(str(r[0]), float(r[1]), bytes(r[2])) for r in cur]
+
+    def runs(self) -> list[dict[str, Any]]:
+        """Every invocation, oldest first, with ``config`` and ``software`` decoded."""
+        out = []
+        for r in self.conn.execute("SELECT * FROM runs ORDER BY started_at, run_id").fetchall():
+            row = dict(r)
+            row["config"] = json.loads(row.pop("config_json") or "{}")
+            row["software"] = json.loads(row.pop("software_json", None) or "{}")
+            out.append(row)
+        return out
+
+    def cells(self, run_id: str | None = None) -> list[dict[str, Any]]:
+        """Cells of one run (or of every run), in the order they were planned."""
+        sql, args = "SELECT * FROM cells", []
+        if run_id is not None:
+            sql += " WHERE run_id=?"
+            args.append(run_id)
+        rows = [dict(r) for r in self.conn.execute(sql + " ORDER BY rowid", args).fetchall()]
+        for row in rows:
+            row["seeds"] = json.loads(row["seeds"] or "[]")
+        return rows
 
     def events(self, episode_id: int) -> list[dict[str, Any]]:
         cur = self.conn.execute(

@@ -1,6 +1,17 @@
-"""Episode accounting and statistics: records, the per-step accumulator, summaries with CIs."""
+"""Episode accounting and statistics: records, the per-step accumulator, summaries with CIs, comparisons."""
 
 from humanoid_bench.scoring.record import EpisodeAccumulator, EpisodeRecord
-from humanoid_bench.scoring.stats import bootstrap_mean_ci, group_stats, summarize, wilson_ci
+from humanoid_bench.scoring.stats import (
+    barnard_p,
+    bootstrap_diff_ci,
+    bootstrap_mean_ci,
+    compare_groups,
+    fisher_p,
+    group_stats,
+    newcombe_diff_ci,
+    summarize,
+    wilson_ci,
+)
 
-__all__ = ["EpisodeAccumulator", "EpisodeRecord", "bootstrap_mean_ci", "group_stats", "summarize", "wilson_ci"]
+__all__ = ["EpisodeAccumulator", "EpisodeRecord", "barnard_p", "bootstrap_diff_ci", "bootstrap_mean_ci",
+           "compare_groups", "fisher_p", "group_stats", "newcombe_diff_ci", "summarize", "wilson_ci"]

@@ -16,6 +16,9 @@ from humanoid_bench.safety.events import EVENT_TYPES, SEVERITIES
 
 log = logging.getLogger(__name__)
 
+#: window of the human separation trace (simulated seconds); each window keeps its minimum
+SEPARATION_SAMPLE_S = 0.5
+
 
 @dataclass
 class EpisodeRecord:
@@ -49,7 +52,12 @@ class EpisodeRecord:
     cycle_times_s: list[float] = field(default_factory=list)  # per unit, in completion order
     events: list[dict[str, Any]] = field(default_factory=list)  # every safety event of the episode
     suite: str | None = None
-    version: str | None = None
+    version: str | None = None  # humanoid_bench version that ran the episode
+    suite_version: str | None = None
+    difficulty: str | None = None
+    site: str | None = None  # site profile name
+    #: [sim_time_s, min separation in the preceding SEPARATION_SAMPLE_S window] (empty without humans)
+    separation_trace: list[list[float]] = field(default_factory=list)
 
     def to_row(self) -> dict[str, Any]:
         """Flat column -> value mapping for the results store (``events_<type>``, ``events_<severity>``)."""
@@ -89,9 +97,11 @@ class EpisodeAccumulator:
     """
 
     def __init__(self, *, run_id: str, task: str, robot: str, policy: str, seed: int, episode: int,
-                 config_hash: str, suite: str | None = None, version: str | None = None) -> None:
+                 config_hash: str, suite: str | None = None, version: str | None = None,
+                 suite_version: str | None = None, difficulty: str | None = None, site: str | None = None) -> None:
         self._ids = {"run_id": run_id, "task": task, "robot": robot, "policy": policy, "seed": int(seed),
-                     "episode": int(episode), "config_hash": config_hash, "suite": suite, "version": version}
+                     "episode": int(episode), "config_hash": config_hash, "suite": suite, "version": version,
+                     "suite_version": suite_version, "difficulty": difficulty, "site": site}
         self.steps = 0
         self.ever_success = False
         self.units_best = 0  # highest units_completed seen; a unit completes when this increments
@@ -102,6 +112,8 @@ class EpisodeAccumulator:
         self.energy_j = 0.0
         self.peak_force = 0.0
         self.min_sep: float | None = None
+        self.sep_trace: list[list[float]] = []
+        self._sep_window: tuple[int, float] | None = None  # (window index, minimum so far)
         self.events: list[dict[str, Any]] = []
         self.by_type = {t: 0 for t in EVENT_TYPES}
         self.by_severity = {s: 0 for s in SEVERITIES}
@@ -131,8 +143,24 @@ class EpisodeAccumulator:
         sep = info.get("min_human_separation_m")
         if sep is not None and math.isfinite(float(sep)):
             self.min_sep = float(sep) if self.min_sep is None else min(self.min_sep, float(sep))
+            self._trace_separation(t, float(sep))
         for event in info.get("safety_events") or ():
             self._add_event(event)
+
+    def _trace_separation(self, t: float, sep: float) -> None:
+        window = int(t // SEPARATION_SAMPLE_S)
+        if self._sep_window is not None and self._sep_window[0] != window:
+            self._flush_separation()
+        if self._sep_window is None:
+            self._sep_window = (window, sep)
+        else:
+            self._sep_window = (window, min(self._sep_window[1], sep))
+
+    def _flush_separation(self) -> None:
+        if self._sep_window is not None:
+            window, sep = self._sep_window
+            self.sep_trace.append([round((window + 1) * SEPARATION_SAMPLE_S, 6), sep])
+            self._sep_window = None
 
     def _add_event(self, event: dict[str, Any]) -> None:
         etype, severity = str(event.get("type")), str(event.get("severity"))
@@ -149,6 +177,7 @@ class EpisodeAccumulator:
 
     def finish(self, *, terminated: bool, truncated: bool, wall_time_s: float) -> EpisodeRecord:
         """Close the episode; ``end_reason`` comes from the final info (``timeout`` if truncated)."""
+        self._flush_separation()
         info = self.last_info
         end_reason = info.get("end_reason") or ("terminated" if terminated and not truncated else "timeout")
         units = int(info.get("units_completed", 0))
@@ -178,4 +207,5 @@ class EpisodeAccumulator:
             events_by_severity=dict(self.by_severity),
             cycle_times_s=intervals,
             events=list(self.events),
+            separation_trace=list(self.sep_trace),
         )

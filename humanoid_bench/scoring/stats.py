@@ -1,5 +1,6 @@
 """Statistics over episode records (DESIGN §6): rates with Wilson intervals, bootstrap intervals,
-cycle time mean and p95, safety events per simulated hour. Every figure comes with its ``n``.
+cycle time mean and p95, safety events per simulated hour, and the comparison of two groups of
+episodes (two policies or robots on the same cell). Every figure comes with its ``n``.
 """
 
 from __future__ import annotations
@@ -77,6 +78,7 @@ def group_stats(records: Sequence[EpisodeRecord]) -> dict[str, Any]:
         "success_rate": succ / n if n else None,
         "success_ci95": wilson_ci(succ, n),
         "success_at_end_rate": at_end / n if n else None,
+        "success_at_end_ci95": wilson_ci(at_end, n),
         "safe_success_rate": safe / n if n else None,
         "safe_success_ci95": wilson_ci(safe, n),
         "units_completed_total": int(sum(r.units_completed for r in records)),
@@ -84,6 +86,7 @@ def group_stats(records: Sequence[EpisodeRecord]) -> dict[str, Any]:
         "throughput_uph": _mean(uph),
         "throughput_uph_ci95": bootstrap_mean_ci(uph),
         "cycle_time_s_mean": _mean(cycles),
+        "cycle_time_s_ci95": bootstrap_mean_ci(cycles),
         "cycle_time_s_p95": float(np.percentile(cycles, 95)) if cycles else None,
         "cycle_time_units": len(cycles),
         "sim_time_s_total": sim_s,
@@ -106,3 +109,78 @@ def summarize(records: Sequence[EpisodeRecord]) -> dict[str, Any]:
     tasks = sorted({r.task for r in records})
     out["tasks"] = {t: group_stats([r for r in records if r.task == t]) for t in tasks}
     return out
+
+
+# ----------------------------------------------------------------------------------- comparison
+def newcombe_diff_ci(k_a: int, n_a: int, k_b: int, n_b: int,
+                     confidence: float = CONFIDENCE) -> list[float] | None:
+    """Interval of the difference of two proportions ``k_b/n_b - k_a/n_a`` (Newcombe's hybrid score
+    method 10, built from the two Wilson intervals); None when a group is empty."""
+    ci_a, ci_b = wilson_ci(k_a, n_a, confidence), wilson_ci(k_b, n_b, confidence)
+    if ci_a is None or ci_b is None:
+        return None
+    p_a, p_b = k_a / n_a, k_b / n_b
+    d = p_b - p_a
+    low = d - math.sqrt((p_b - ci_b[0]) ** 2 + (ci_a[1] - p_a) ** 2)
+    high = d + math.sqrt((ci_b[1] - p_b) ** 2 + (p_a - ci_a[0]) ** 2)
+    return [max(-1.0, low), min(1.0, high)]
+
+
+def barnard_p(k_a: int, n_a: int, k_b: int, n_b: int) -> float | None:
+    """Two-sided p-value of Barnard's exact test of equal success rates (fixed group sizes)."""
+    if n_a == 0 or n_b == 0:
+        return None
+    if k_a + k_b in (0, n_a + n_b):
+        return 1.0  # both groups all-success or all-failure: no evidence of a difference
+    table = [[k_a, k_b], [n_a - k_a, n_b - k_b]]
+    return float(stats.barnard_exact(table, alternative="two-sided").pvalue)
+
+
+def fisher_p(k_a: int, n_a: int, k_b: int, n_b: int) -> float | None:
+    """Two-sided p-value of Fisher's exact test (conditional on the margins), for reference."""
+    if n_a == 0 or n_b == 0:
+        return None
+    return float(stats.fisher_exact([[k_a, k_b], [n_a - k_a, n_b - k_b]]).pvalue)
+
+
+def bootstrap_diff_ci(a: Sequence[float], b: Sequence[float], confidence: float = CONFIDENCE,
+                      n_resamples: int = BOOTSTRAP_RESAMPLES, seed: int = BOOTSTRAP_SEED) -> list[float] | None:
+    """Percentile bootstrap interval of ``mean(b) - mean(a)`` (groups resampled independently)."""
+    xa, xb = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    if xa.size < 2 or xb.size < 2:
+        return None
+    rng = np.random.default_rng(seed)
+    ma = xa[rng.integers(0, xa.size, (n_resamples, xa.size))].mean(axis=1)
+    mb = xb[rng.integers(0, xb.size, (n_resamples, xb.size))].mean(axis=1)
+    alpha = (1.0 - confidence) / 2
+    low, high = np.quantile(mb - ma, [alpha, 1.0 - alpha])
+    return [float(low), float(high)]
+
+
+def compare_groups(a: Sequence[EpisodeRecord], b: Sequence[EpisodeRecord]) -> dict[str, Any]:
+    """B against A on one cell: success (latched) difference with Newcombe's interval and Barnard's
+    exact test (Fisher's for reference), and throughput and cycle-time differences with bootstrap
+    intervals. Differences are B minus A."""
+    k_a, n_a = sum(r.success for r in a), len(a)
+    k_b, n_b = sum(r.success for r in b), len(b)
+    uph_a, uph_b = [r.throughput_uph for r in a], [r.throughput_uph for r in b]
+    cyc_a = [c for r in a for c in r.cycle_times_s]
+    cyc_b = [c for r in b for c in r.cycle_times_s]
+    mean_a, mean_b = _mean(uph_a), _mean(uph_b)
+    ca, cb = _mean(cyc_a), _mean(cyc_b)
+    return {
+        "episodes": [n_a, n_b],
+        "success_rate": [k_a / n_a if n_a else None, k_b / n_b if n_b else None],
+        "success_diff": (k_b / n_b - k_a / n_a) if n_a and n_b else None,
+        "success_diff_ci95": newcombe_diff_ci(k_a, n_a, k_b, n_b),
+        "success_test": "barnard_exact",
+        "success_p_value": barnard_p(k_a, n_a, k_b, n_b),
+        "success_fisher_p_value": fisher_p(k_a, n_a, k_b, n_b),
+        "throughput_uph": [mean_a, mean_b],
+        "throughput_diff": (mean_b - mean_a) if mean_a is not None and mean_b is not None else None,
+        "throughput_diff_ci95": bootstrap_diff_ci(uph_a, uph_b),
+        "cycle_time_s_mean": [ca, cb],
+        "cycle_time_diff": (cb - ca) if ca is not None and cb is not None else None,
+        "cycle_time_diff_ci95": bootstrap_diff_ci(cyc_a, cyc_b),
+        "critical_events": [sum(r.critical_events for r in a), sum(r.critical_events for r in b)],
+    }
