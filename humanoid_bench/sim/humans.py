@@ -36,6 +36,8 @@ BEHAVIOURS = ("walk", "approach", "stand", "reach")
 POSTURES = ("standing", "seated")
 SEATED_DROP = 0.45  # m
 MASS = 75.0  # kg
+ARM_TORQUE = 250.0  # N m: arms follow the script and do not swing loose when the person turns
+TURN_RATE = 3.0  # rad/s: people turn around at walkway ends, they do not flip
 HOLD_FORCE = 1500.0  # N: carries the body weight (736 N) and leaves ~760 N to resist a push
 
 # Region names follow ISO/TS 15066:2016 Table A.2, grouped to the regions the monitor uses.
@@ -148,7 +150,7 @@ class Human:
         self.regions[-1] = "torso"
         self.arm_joints = [i for i, lk in enumerate(links) if lk[7] == pb.JOINT_REVOLUTE]  # left, right
         for j in self.arm_joints:
-            c.setJointMotorControl2(body, j, pb.POSITION_CONTROL, targetPosition=0.0, force=80.0)
+            c.setJointMotorControl2(body, j, pb.POSITION_CONTROL, targetPosition=0.0, force=ARM_TORQUE)
         return body
 
     def _shape(self, geom: int, size: list[float], collision: bool, color: tuple = (1, 1, 1, 1)) -> int:
@@ -192,7 +194,7 @@ class Human:
         c.resetBaseVelocity(self.body, (0, 0, 0), (0, 0, 0))
         for j in self.arm_joints:
             c.resetJointState(self.body, j, 0.0, 0.0)
-            c.setJointMotorControl2(self.body, j, pb.POSITION_CONTROL, targetPosition=0.0, force=80.0)
+            c.setJointMotorControl2(self.body, j, pb.POSITION_CONTROL, targetPosition=0.0, force=ARM_TORQUE)
         c.changeConstraint(self.constraint, pos, jointChildFrameOrientation=orn, maxForce=HOLD_FORCE)
 
     def update(self, dt: float) -> None:
@@ -209,19 +211,25 @@ class Human:
                 phase = self._t % s.period_s
                 target = -1.3 if phase < s.reach_s else 0.0  # right arm forward (about the y axis)
                 self.world.client.setJointMotorControl2(self.body, self.arm_joints[1], pb.POSITION_CONTROL,
-                                                        targetPosition=target, force=80.0, maxVelocity=1.5)
+                                                        targetPosition=target, force=ARM_TORQUE, maxVelocity=1.5)
         pos, orn = self._pose_at(self.xy, self.heading)
         self.world.client.changeConstraint(self.constraint, pos, jointChildFrameOrientation=orn, maxForce=HOLD_FORCE)
 
     def _go_to(self, goal: np.ndarray, dt: float) -> bool:
+        """Walk toward ``goal`` (turning on the spot first when facing away); True on arrival."""
         d = goal - self.xy
         dist = float(np.linalg.norm(d))
         if dist < 1e-6:
             return True
+        want = math.atan2(d[1], d[0])
+        turn = math.atan2(math.sin(want - self.heading), math.cos(want - self.heading))
+        if abs(turn) > 0.2:
+            self.heading += math.copysign(min(abs(turn), TURN_RATE * dt), turn)
+            return False
+        self.heading = want
         step = min(dist, self.speed * dt)
-        self.velocity = d / dist * self.speed if step < dist else d / dt
+        self.velocity = d / dist * (step / dt)
         self.xy = self.xy + d / dist * step
-        self.heading = math.atan2(d[1], d[0])
         return step >= dist
 
     def _walk(self, dt: float) -> None:
