@@ -198,6 +198,8 @@ class FactoryEnv(gym.Env):
             end_reason = "physics_error"
         elif evaluation["success"]:
             end_reason = "success"
+        elif any(e.type == "fall" for e in safety["events"]):
+            end_reason = "fall"  # a fallen legged robot cannot go on working
         elif evaluation.get("fail"):
             end_reason = str(evaluation.get("fail_reason") or "task_failed")
         elif safety["critical"] and self.monitor.cfg.terminate_on == "critical":
