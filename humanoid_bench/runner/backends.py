@@ -99,9 +99,15 @@ class _Worker:
         child.close()
         self.job: EpisodeJob | None = None
 
-    def give(self, job: EpisodeJob) -> None:
+    def give(self, job: EpisodeJob) -> bool:
+        """Hand over a job; False when the worker is already gone (the job was not started)."""
         self.job = job
-        self.conn.send(job)
+        try:
+            self.conn.send(job)
+        except (BrokenPipeError, ConnectionResetError, OSError):
+            self.job = None
+            return False
+        return True
 
     def stop(self) -> None:
         try:
@@ -122,11 +128,22 @@ def _run_processes(jobs: Sequence[EpisodeJob], on_result: OnResult, n: int) -> l
     lost: list[EpisodeJob] = []
     busy: list[_Worker] = []
     log.info("process backend: %d workers for %d episodes", n, len(jobs))
+
+    def assign(worker: _Worker | None = None) -> None:
+        """Give the next job to ``worker`` (or a fresh one); a worker found dead is replaced."""
+        while queue:
+            worker = worker or _Worker(ctx)
+            job = queue.popleft()
+            if worker.give(job):
+                busy.append(worker)
+                return
+            queue.appendleft(job)
+            worker.kill()
+            worker = None
+
     try:
         for _ in range(n):
-            w = _Worker(ctx)
-            w.give(queue.popleft())
-            busy.append(w)
+            assign()
         while busy:
             ready = set(wait([w.conn for w in busy] + [w.proc.sentinel for w in busy]))
             for w in list(busy):
@@ -146,21 +163,18 @@ def _run_processes(jobs: Sequence[EpisodeJob], on_result: OnResult, n: int) -> l
                               w.job.ids.get("task"))
                     lost.append(w.job)
                     busy.remove(w)
-                    if queue:
-                        fresh = _Worker(ctx)
-                        fresh.give(queue.popleft())
-                        busy.append(fresh)
+                    assign()
                     continue
                 status, payload = message
                 if status == "error":
                     raise payload
                 on_result(payload)
+                busy.remove(w)
+                w.job = None
                 if queue:
-                    w.give(queue.popleft())
+                    assign(w)
                 else:
-                    w.job = None
                     w.stop()
-                    busy.remove(w)
                     w.proc.join(timeout=30)
     finally:
         for w in busy:
