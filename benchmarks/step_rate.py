@@ -14,20 +14,22 @@ from __future__ import annotations
 import argparse
 import platform
 import time
+from typing import Self
 
 import gymnasium as gym
 import numpy as np
+from humanoid_bench.policies.scripted import ScriptedPolicy
 
 import humanoid_bench
 from humanoid_bench.sim import world as world_module
-from humanoid_bench.policies.scripted import ScriptedPolicy
 
 
 def cpu_name() -> str:
     try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
     except OSError:
         pass
     return platform.processor() or "unknown CPU"
@@ -40,7 +42,7 @@ class PhysicsTimer:
         self.seconds = 0.0
         self._orig = world_module.pb.stepSimulation
 
-    def __enter__(self) -> PhysicsTimer:
+    def __enter__(self) -> Self:
         orig = self._orig
 
         def timed(*args, **kwargs):

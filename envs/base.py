@@ -19,9 +19,9 @@ from humanoid_bench.errors import ConfigError
 from humanoid_bench.safety.monitor import SafetyConfig, SafetyMonitor
 from humanoid_bench.sim.controllers import Controller, ControllerConfig
 from humanoid_bench.sim.humans import Human
-from humanoid_bench.sim.site import Site
 from humanoid_bench.sim.robot import Robot
 from humanoid_bench.sim.robot_spec import RobotSpec
+from humanoid_bench.sim.site import Site
 from humanoid_bench.sim.world import World
 
 OBS_MODES = ("state", "dict")
@@ -98,7 +98,7 @@ class FactoryEnv(gym.Env):
             self.world.close()
             raise
         self.world.save()
-        self._settle_steps = int(round(settle_s / self.world.physics_dt))
+        self._settle_steps = round(settle_s / self.world.physics_dt)
         self.action_space = spaces.Box(-1.0, 1.0, (self.controller.action_dim,), np.float32)
         self.action_layout = dict(self.controller.layout)
         self._nominal_speed = self.controller.nominal_speed(self.world.control_dt)

@@ -54,8 +54,8 @@ import math
 from typing import Any, ClassVar
 
 import numpy as np
-
 from humanoid_bench.envs.base import FactoryEnv
+
 from humanoid_bench.errors import ConfigError
 from humanoid_bench.sim.world import pb
 

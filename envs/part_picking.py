@@ -60,7 +60,6 @@ import math
 from typing import Any, ClassVar
 
 import numpy as np
-
 from humanoid_bench.envs.base import FactoryEnv
 
 TABLE_TOP = 0.85

@@ -5,9 +5,9 @@ from __future__ import annotations
 import gymnasium as gym
 import numpy as np
 import pytest
+from humanoid_bench.policies.scripted import ScriptedPolicy
 
 import humanoid_bench  # noqa: F401
-from humanoid_bench.policies.scripted import ScriptedPolicy
 
 ENV_ID = "humanoid_bench/Carrying-v0"
 

@@ -53,7 +53,7 @@ def test_step_info_and_reward_sum(env):
     env.reset(seed=1)
     rng = np.random.default_rng(0)
     for _ in range(20):
-        obs, reward, terminated, truncated, info = env.step(rng.uniform(-1, 1, 17).astype(np.float32))
+        obs, reward, _, _, info = env.step(rng.uniform(-1, 1, 17).astype(np.float32))
         assert INFO_KEYS <= set(info)
         terms = {k: v for k, v in info.items() if k.startswith("reward_")}
         assert set(terms) == {"reward_reach", "reward_grasp", "reward_place", "reward_units", "reward_action"}

@@ -8,11 +8,11 @@ import gymnasium as gym
 import numpy as np
 import pytest
 import yaml
+from humanoid_bench.policies.scripted import ScriptedPolicy
+from humanoid_bench.policies.scripted.skills import SkillContext, move_to, top_down
 
 import humanoid_bench  # noqa: F401
 from humanoid_bench.paths import conf_dir
-from humanoid_bench.policies.scripted import ScriptedPolicy
-from humanoid_bench.policies.scripted.skills import SkillContext, move_to, top_down
 from humanoid_bench.safety import iso
 from humanoid_bench.safety.monitor import SafetyConfig
 from humanoid_bench.safety.wrappers import SafetyGymWrapper
@@ -121,7 +121,7 @@ def test_keep_out_zone_intrusion():
         policy.reset(0)
         events = []
         for _ in range(90):
-            obs, _, term, trunc, info = env.step(policy.act(obs, info))
+            obs, _, _, _, info = env.step(policy.act(obs, info))
             events += info["safety_events"]
     finally:
         env.close()

@@ -5,10 +5,18 @@ from __future__ import annotations
 import gymnasium as gym
 import numpy as np
 import pytest
+from humanoid_bench.policies.scripted import ScriptedPolicy
+from humanoid_bench.policies.scripted.skills import (
+    SkillContext,
+    approach,
+    grasp,
+    move_to,
+    release,
+    retreat,
+    top_down,
+)
 
 import humanoid_bench  # noqa: F401
-from humanoid_bench.policies.scripted import ScriptedPolicy
-from humanoid_bench.policies.scripted.skills import SkillContext, approach, grasp, move_to, release, retreat, top_down
 from humanoid_bench.safety.events import EVENT_TYPES, TAXONOMY
 
 ENV_ID = "humanoid_bench/PartPicking-v0"

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import gymnasium as gym
 import pytest
+from humanoid_bench.envs.part_picking import TRAY_TOP
+from humanoid_bench.policies.scripted import ScriptedPolicy
 
 import humanoid_bench  # noqa: F401
-from humanoid_bench.envs.part_picking import TRAY_TOP
 from humanoid_bench.errors import ConfigError
-from humanoid_bench.policies.scripted import ScriptedPolicy
 
 ENV_ID = "humanoid_bench/PartPicking-v0"
 

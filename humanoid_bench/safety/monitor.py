@@ -163,8 +163,7 @@ class SafetyMonitor:
             key = (la, b)
             pair_force[key] = pair_force.get(key, 0.0) + force
         for (la, b), force in pair_force.items():
-            if force > self._step_peak_force:
-                self._step_peak_force = force
+            self._step_peak_force = max(self._step_peak_force, force)
             if b in w.fixtures and force > self.cfg.collision_force_n:
                 self._debounced(("collision", la, b), t, "collision", force, self.cfg.collision_force_n,
                                 (self._link(la), w.names.get(b, str(b))))
@@ -321,4 +320,4 @@ class SafetyMonitor:
         return any(np.all(pos >= lo) and np.all(pos <= hi) for lo, hi in self.goal_zones)
 
 
-__all__ = ["SafetyConfig", "SafetyMonitor", "SEVERITIES"]
+__all__ = ["SEVERITIES", "SafetyConfig", "SafetyMonitor"]

@@ -80,7 +80,7 @@ class World:
                 "e.g. physics_hz=240 control_hz=30"
             )
         self.physics_dt = 1.0 / physics_hz
-        self.substeps = int(round(ratio))
+        self.substeps = round(ratio)
         self.control_dt = self.physics_dt * self.substeps
         with quiet_stdout((1, 2)):  # connect prints "argv[0]="
             self.client = bullet_client.BulletClient(connection_mode=pb.GUI if gui else pb.DIRECT)

@@ -7,11 +7,11 @@ from typing import Any
 
 import gymnasium as gym
 import numpy as np
-
-from humanoid_bench.errors import ConfigError
 from humanoid_bench.policies.scripted.carrying import carrying_script
 from humanoid_bench.policies.scripted.part_picking import part_picking_script
 from humanoid_bench.policies.scripted.skills import SkillContext, SkillGen
+
+from humanoid_bench.errors import ConfigError
 
 SCRIPTS: dict[str, Callable[[SkillContext], SkillGen]] = {
     "part_picking": part_picking_script,

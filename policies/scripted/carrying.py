@@ -9,9 +9,16 @@ from __future__ import annotations
 import math
 
 import numpy as np
-
 from humanoid_bench.policies.scripted.skills import (
-    SkillContext, SkillGen, base_world, drive_base, move_many, set_gripper, to_world, top_down, yaw_of,
+    SkillContext,
+    SkillGen,
+    base_world,
+    drive_base,
+    move_many,
+    set_gripper,
+    to_world,
+    top_down,
+    yaw_of,
 )
 
 TOTE_HALF_LENGTH = 0.22 - 0.006  # tote centre to the middle of an end wall
@@ -57,7 +64,7 @@ def carrying_script(ctx: SkillContext) -> SkillGen:
         i = min(todo, key=lambda k: abs(world[k][1] - base_world(ctx)[1]))
         attempts[i] = attempts.get(i, 0) + 1
         # --- to the pick-up rack (back down the aisle first if we are at the drop-off side)
-        x, y, _ = base_world(ctx)
+        _, y, _ = base_world(ctx)
         if y > corner_y + 0.5:
             yield from drive_base(ctx, np.array([aisle_x, drop_y]), math.pi / 2, tol=0.05, yaw_tol=0.1)
             yield from drive_base(ctx, np.array([aisle_x, corner_y]), math.pi / 2, tol=0.05, yaw_tol=0.1)

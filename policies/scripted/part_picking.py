@@ -5,11 +5,17 @@ Built from the shared skills; reads part and slot poses (base frame) from the ob
 
 from __future__ import annotations
 
-
 import numpy as np
-
 from humanoid_bench.policies.scripted.skills import (
-    SkillContext, SkillGen, approach, clear_grasp_yaw, grasp, release, retreat, transport, yaw_of,
+    SkillContext,
+    SkillGen,
+    approach,
+    clear_grasp_yaw,
+    grasp,
+    release,
+    retreat,
+    transport,
+    yaw_of,
 )
 
 PART_HALF_HEIGHT = 0.03
