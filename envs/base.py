@@ -104,6 +104,7 @@ class FactoryEnv(gym.Env):
         self._nominal_speed = self.controller.nominal_speed(self.world.control_dt)
         self._units_prev = 0
         self._ended = False
+        self._body_cache: dict[tuple[int, ...], tuple[int, list]] = {}
         self._reset_world(np.random.default_rng(0))
         sample = self._observation_parts()
         self.obs_layout: dict[str, slice] = {}
@@ -147,6 +148,26 @@ class FactoryEnv(gym.Env):
         c, s = math.cos(yaw), math.sin(yaw)
         rot = np.array([[c, s, 0.0], [-s, c, 0.0], [0.0, 0.0, 1.0]])  # world -> base
         return d @ rot.T
+
+    def body_states(self, bodies: list[int]) -> list[tuple[np.ndarray, np.ndarray, float]]:
+        """World position, quaternion and speed of props, read once per world change."""
+        key = tuple(bodies)
+        cached = self._body_cache.get(key)
+        if cached is not None and cached[0] == self.world.epoch:
+            return cached[1]
+        c = self.world.client
+        out = []
+        for body in bodies:
+            pos, quat = c.getBasePositionAndOrientation(body)
+            out.append((np.array(pos), np.array(quat), float(np.linalg.norm(c.getBaseVelocity(body)[0]))))
+        self._body_cache[key] = (self.world.epoch, out)
+        return out
+
+    def quats_to_base_frame(self, quats: list[np.ndarray]) -> np.ndarray:
+        """World orientations (x, y, z, w) in the robot's planar base frame."""
+        c = self.world.client
+        inv_yaw = c.getQuaternionFromEuler((0, 0, -self.robot.base_pose()[2]))
+        return np.array([c.multiplyTransforms((0, 0, 0), inv_yaw, (0, 0, 0), q)[1] for q in quats])
 
     # ------------------------------------------------------------------ gymnasium API
     def _reset_world(self, rng: np.random.Generator) -> None:

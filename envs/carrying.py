@@ -142,16 +142,7 @@ class CarryingEnv(FactoryEnv):
 
     # ------------------------------------------------------------------ evaluation
     def _tote_states(self) -> list[tuple[np.ndarray, np.ndarray, float]]:
-        cached = getattr(self, "_states_cache", None)
-        if cached is not None and cached[0] == self.world.epoch:
-            return cached[1]
-        c = self.world.client
-        out = []
-        for tote in self.totes:
-            pos, quat = c.getBasePositionAndOrientation(tote)
-            out.append((np.array(pos), np.array(quat), float(np.linalg.norm(c.getBaseVelocity(tote)[0]))))
-        self._states_cache = (self.world.epoch, out)
-        return out
+        return self.body_states(self.totes)
 
     def _held(self, tote: int) -> bool:
         touching = {pt[4] for pt in self.world.client.getContactPoints(bodyA=tote, bodyB=self.robot.body)}
@@ -211,12 +202,9 @@ class CarryingEnv(FactoryEnv):
         if not hasattr(self, "_delivered"):
             self.evaluate()
         states = self._tote_states()
-        _, _, yaw = self.robot.base_pose()
-        c = self.world.client
-        inv_yaw = c.getQuaternionFromEuler((0, 0, -yaw))
         return {
             "tote_pos": self.to_base_frame(np.array([p for p, _, _ in states])),
-            "tote_quat": np.array([c.multiplyTransforms((0, 0, 0), inv_yaw, (0, 0, 0), q)[1] for _, q, _ in states]),
+            "tote_quat": self.quats_to_base_frame([q for _, q, _ in states]),
             "tote_delivered": np.array(self._delivered, dtype=float),
             "drop_pos": self.to_base_frame(np.array([(x, DROP_Y, RACK_TOP) for x in DROP_X])),
             "drop_filled": np.array(self._filled, dtype=float),

@@ -127,18 +127,7 @@ class PartPickingEnv(FactoryEnv):
 
     # ------------------------------------------------------------------ evaluation
     def _part_states(self) -> list[tuple[np.ndarray, np.ndarray, float]]:
-        """Position, quaternion and speed of every part, read once per world change."""
-        cached = getattr(self, "_states_cache", None)
-        if cached is not None and cached[0] == self.world.epoch:
-            return cached[1]
-        c = self.world.client
-        out = []
-        for part in self.parts:
-            pos, quat = c.getBasePositionAndOrientation(part)
-            lin = c.getBaseVelocity(part)[0]
-            out.append((np.array(pos), np.array(quat), float(np.linalg.norm(lin))))
-        self._states_cache = (self.world.epoch, out)
-        return out
+        return self.body_states(self.parts)
 
     def _held_by(self, part: int) -> str | None:
         """The gripper that touches the part with two fingers, if any."""
@@ -206,12 +195,9 @@ class PartPickingEnv(FactoryEnv):
             self.evaluate()
         states = self._part_states()
         slots = self.to_base_frame(np.array([(x, y, self.tray_top) for x, y in self.slots]))
-        _, _, yaw = self.robot.base_pose()
-        c = self.world.client
-        inv_yaw = c.getQuaternionFromEuler((0, 0, -yaw))
         return {
             "part_pos": self.to_base_frame(np.array([p for p, _, _ in states])),
-            "part_quat": np.array([c.multiplyTransforms((0, 0, 0), inv_yaw, (0, 0, 0), q)[1] for _, q, _ in states]),
+            "part_quat": self.quats_to_base_frame([q for _, q, _ in states]),
             "part_placed": np.array(self._placed, dtype=float),
             "slot_pos": slots,
             "slot_filled": np.array(self._filled, dtype=float),

@@ -19,6 +19,14 @@ from humanoid_bench.safety.wrappers import SafetyGymWrapper
 
 ENV_ID = "humanoid_bench/PartPicking-v0"
 HUMAN_TYPES = {"separation_breach", "contact_force", "head_contact", "reduced_speed"}
+# a person crossing behind the robot at 0.5 m/s, and the action that reverses the base into them
+WALKER = {"name": "walker", "behaviour": "walk", "route": [[-1.2, -1.0], [-1.2, 3.0]], "speed": 0.5, "loop": False}
+
+
+def reverse_into(env) -> np.ndarray:
+    a = np.zeros(env.action_space.shape, np.float32)
+    a[env.unwrapped.action_layout["base"]] = [-1.0, 0.0, 0.0]
+    return a
 
 
 def site(*humans, collaborative=(), keep_out=()):
@@ -49,10 +57,8 @@ def by_type(events, t):
 
 
 def test_reckless_drive_into_walking_human():
-    walker = {"name": "walker", "behaviour": "walk", "route": [[-1.2, -1.0], [-1.2, 3.0]], "speed": 0.5, "loop": False}
-    env = gym.make(ENV_ID, site=site(walker))
-    reverse = np.zeros(env.action_space.shape, np.float32)
-    reverse[env.unwrapped.action_layout["base"]] = [-1.0, 0.0, 0.0]
+    env = gym.make(ENV_ID, site=site(WALKER))
+    reverse = reverse_into(env)
     try:
         events, info, _ = run(env, reverse, 75)
     finally:
@@ -66,10 +72,8 @@ def test_reckless_drive_into_walking_human():
 
 
 def test_terminate_on_critical_ends_the_episode():
-    walker = {"name": "walker", "behaviour": "walk", "route": [[-1.2, -1.0], [-1.2, 3.0]], "speed": 0.5, "loop": False}
-    env = gym.make(ENV_ID, site=site(walker), safety={"terminate_on": "critical"})
-    reverse = np.zeros(env.action_space.shape, np.float32)
-    reverse[env.unwrapped.action_layout["base"]] = [-1.0, 0.0, 0.0]
+    env = gym.make(ENV_ID, site=site(WALKER), safety={"terminate_on": "critical"})
+    reverse = reverse_into(env)
     try:
         _, info, _ = run(env, reverse, 75)
     finally:
@@ -207,10 +211,8 @@ def test_safety_conf_matches_monitor_defaults_and_cites_sources():
 
 
 def test_safety_gym_wrapper_cost_sums_info_cost():
-    walker = {"name": "walker", "behaviour": "walk", "route": [[-1.2, -1.0], [-1.2, 3.0]], "speed": 0.5, "loop": False}
-    env = SafetyGymWrapper(gym.make(ENV_ID, site=site(walker)))
-    reverse = np.zeros(env.action_space.shape, np.float32)
-    reverse[env.unwrapped.action_layout["base"]] = [-1.0, 0.0, 0.0]
+    env = SafetyGymWrapper(gym.make(ENV_ID, site=site(WALKER)))
+    reverse = reverse_into(env)
     try:
         env.reset(seed=0)
         total_cost, total_info_cost = 0.0, 0.0
