@@ -54,9 +54,10 @@ def report_settings(overrides: Sequence[str]) -> DictConfig:
         key = key.removeprefix("report.")
         if not sep or not key:
             raise ConfigError(f"bad argument {o!r}; expected RUN_DIR, --out DIR or report.KEY=VALUE")
-        if OmegaConf.select(cfg, key, default="__missing__") == "__missing__":
+        open_map = key.rpartition(".")[0] == "thresholds.throughput_uph_min"  # one entry per task
+        if not open_map and OmegaConf.select(cfg, key, default="__missing__") == "__missing__":
             raise ConfigError(f"unknown report setting {key!r}; valid keys: {', '.join(_keys(cfg))}")
-        OmegaConf.update(cfg, key, yaml_value(value), merge=True)
+        OmegaConf.update(cfg, key, yaml_value(value), merge=True, force_add=open_map)
     return cfg
 
 
@@ -84,7 +85,7 @@ def report_command(args: Sequence[str]) -> None:
     parser = _Parser(prog="humanoid-bench report", add_help=True)
     parser.add_argument("paths", nargs="*")
     parser.add_argument("--out", default=None, help="output folder (default: the run folder, or ./report-<time>)")
-    ns = parser.parse_args(list(args))
+    ns = parser.parse_intermixed_args(list(args))
     dirs = [p for p in ns.paths if "=" not in p]
     overrides = [p for p in ns.paths if "=" in p]
     if not dirs:
@@ -108,7 +109,7 @@ def export_command(args: Sequence[str]) -> None:
     parser.add_argument("paths", nargs="+")
     parser.add_argument("--format", default="csv", choices=EXPORT_FORMATS)
     parser.add_argument("--out", default=None, help="output folder (default: the first run folder)")
-    ns = parser.parse_args(list(args))
+    ns = parser.parse_intermixed_args(list(args))
     stores = [resolve_store(p) for p in ns.paths]
     out = Path(ns.out) if ns.out else stores[0].parent
     written = export(stores, out, ns.format)
