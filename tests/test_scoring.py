@@ -13,7 +13,12 @@ from humanoid_bench.safety.events import EVENT_TYPES, SEVERITIES, make_event
 from humanoid_bench.scoring import (
     EpisodeAccumulator,
     EpisodeRecord,
+    barnard_p,
+    bootstrap_diff_ci,
     bootstrap_mean_ci,
+    compare_groups,
+    fisher_p,
+    newcombe_diff_ci,
     summarize,
     wilson_ci,
 )
@@ -196,3 +201,62 @@ def test_summary_of_nothing_has_n_zero_and_no_means() -> None:
     assert s["episodes"] == 0 and s["tasks"] == {}
     assert s["success_rate"] is None and s["throughput_uph"] is None
     assert all(v is None or not math.isnan(v) for v in s["safety_events_per_hour"]["by_severity"].values())
+
+
+# ------------------------------------------------------------------------------------ comparison
+def test_newcombe_interval_matches_the_published_example() -> None:
+    # Newcombe (1998), Table II example: 56/70 vs 48/80 -> difference 0.2 with 95% CI [0.0524, 0.3339]
+    low, high = newcombe_diff_ci(48, 80, 56, 70)
+    assert (low, high) == pytest.approx((0.0524, 0.3339), abs=5e-4)
+    assert newcombe_diff_ci(0, 0, 1, 2) is None
+
+
+def test_barnard_and_fisher_on_fixed_n_binary_outcomes() -> None:
+    p = barnard_p(20, 20, 14, 20)
+    ref = stats.barnard_exact([[20, 14], [0, 6]]).pvalue
+    assert p == pytest.approx(ref) and p < 0.05
+    assert barnard_p(10, 10, 10, 10) == 1.0 and barnard_p(0, 5, 0, 5) == 1.0
+    assert fisher_p(20, 20, 14, 20) == pytest.approx(stats.fisher_exact([[20, 14], [0, 6]]).pvalue)
+    assert barnard_p(1, 0, 1, 2) is None
+
+
+def test_bootstrap_difference_is_deterministic_and_signed() -> None:
+    a, b = [100.0, 110.0, 95.0, 105.0], [150.0, 160.0, 140.0, 155.0]
+    ci = bootstrap_diff_ci(a, b)
+    assert ci == bootstrap_diff_ci(a, b) and 0 < ci[0] < 50.0 < ci[1]
+    assert bootstrap_diff_ci([1.0], b) is None
+
+
+def test_compare_groups_b_minus_a() -> None:
+    a = [make_record("t", s, s < 9, 4, 40.0) for s in range(10)]
+    b = [make_record("t", s, s < 5, 2, 40.0, critical=1) for s in range(10)]
+    c = compare_groups(a, b)
+    assert c["episodes"] == [10, 10] and c["success_rate"] == [0.9, 0.5]
+    low, high = c["success_diff_ci95"]
+    assert c["success_diff"] == pytest.approx(-0.4) and low < -0.4 < high
+    assert c["success_test"] == "barnard_exact" and c["success_p_value"] == pytest.approx(barnard_p(9, 10, 5, 10))
+    assert c["throughput_diff"] == pytest.approx(2 / 40 * 3600 - 4 / 40 * 3600)
+    assert c["critical_events"] == [0, 10]
+
+
+def test_large_samples_use_the_normal_approximation() -> None:
+    values = [float(i % 7) for i in range(5000)]
+    low, high = bootstrap_mean_ci(values)
+    mean = sum(values) / len(values)
+    assert low < mean < high and high - low < 0.2
+
+
+def test_separation_trace_keeps_each_windows_minimum() -> None:
+    acc = accumulator()
+    acc.start(step_info(0.0, 0))
+    for i, (t, d) in enumerate([(0.1, 2.0), (0.3, 1.5), (0.6, 1.8), (0.9, 1.2), (1.2, None), (1.4, 0.9)]):
+        acc.update(step_info(t, 0, sep=d))
+    rec = acc.finish(terminated=False, truncated=True, wall_time_s=0.0)
+    assert rec.separation_trace == [[0.5, 1.5], [1.0, 1.2], [1.5, 0.9]]
+    assert rec.min_human_separation_m == 0.9
+
+
+def test_success_at_end_has_its_interval() -> None:
+    s = summarize([make_record("a", i, i < 3, 1, 10.0) for i in range(4)])
+    assert s["success_at_end_ci95"] == pytest.approx(wilson_ci(3, 4))
+    assert s["cycle_time_s_ci95"] is not None

@@ -106,3 +106,73 @@ def test_two_connections_see_each_others_episodes(tmp_path: Path) -> None:
         assert not b.add_episode(record(0))
         b.add_episode(record(1))
         assert a.stored_seeds("h1") == {0, 1}
+
+
+# ------------------------------------------------------------------------- keyframes, cells, runs
+def test_keyframes_are_stored_with_their_episode(store: ResultsStore) -> None:
+    from humanoid_bench.runner.store import Keyframe
+
+    frames = [Keyframe("start", 0.0, b"\xff\xd8jpeg-1"), Keyframe("end: success", 1.5, b"\xff\xd8jpeg-2")]
+    assert store.add_episode(record(2), frames)
+    assert not store.add_episode(record(2), frames)  # a duplicate adds no frames either
+    ep = store.episode_id("h1", 2)
+    assert store.keyframes(ep) == frames
+    assert store.conn.execute("SELECT COUNT(*) FROM keyframes").fetchone()[0] == 2
+    assert store.episode_id("h1", 99) is None
+
+
+def test_cells_and_run_metadata(store: ResultsStore) -> None:
+    store.begin_run("run-2", "h1", {"suite_modified": ["episodes=2"]}, task="t", robot="rb", policy="p", seed=0,
+                    episodes=2, version="0.1.0", started_at="2026-01-01T00:00:00+00:00", suite="s", suite_version="1.0",
+                    software={"python": "3.11"})
+    store.add_cell("run-2", "t/medium/empty", config_hash="h1", task="t", difficulty="medium", site="empty",
+                   seeds=[0, 1], status="run")
+    store.add_cell("run-2", "t/medium/coworkers", config_hash=None, task="t", difficulty="medium", site="coworkers",
+                   seeds=[0, 1], status="skipped", reason="no site")
+    (run,) = store.runs()
+    assert run["suite"] == "s" and run["suite_version"] == "1.0" and run["software"] == {"python": "3.11"}
+    assert run["config"] == {"suite_modified": ["episodes=2"]}
+    cells = store.cells("run-2")
+    assert [c["cell_id"] for c in cells] == ["t/medium/empty", "t/medium/coworkers"]
+    assert cells[0]["seeds"] == [0, 1] and cells[1]["status"] == "skipped" and cells[1]["reason"] == "no site"
+
+
+def test_store_of_an_older_version_gains_the_new_run_columns(tmp_path: Path) -> None:
+    path = tmp_path / "results.db"
+    ResultsStore(path).close()
+    conn = sqlite3.connect(path)
+    for col in ("suite", "suite_version", "software_json"):
+        conn.execute(f"ALTER TABLE runs DROP COLUMN {col}")
+    conn.execute("ALTER TABLE episodes DROP COLUMN separation_trace")
+    conn.commit()
+    conn.close()
+    with ResultsStore(path) as s:
+        s.begin_run("r", "h1", {}, task="t", robot="rb", policy="p", seed=0, episodes=1, version="0", started_at="x",
+                    suite="s")
+        assert s.runs()[0]["suite"] == "s"
+        assert s.add_episode(record(0))
+
+
+def _writer(path: str, seeds: list[int]) -> None:
+    with ResultsStore(path) as s:
+        for seed in seeds:
+            s.add_episode(record(seed))
+
+
+def test_two_processes_write_one_store_safely(tmp_path: Path) -> None:
+    """Multirun jobs sharing runner.store: overlapping seeds, each episode stored once, no lost rows."""
+    import multiprocessing as mp
+
+    path = str(tmp_path / "shared.db")
+    ResultsStore(path).close()
+    ctx = mp.get_context("spawn")
+    procs = [ctx.Process(target=_writer, args=(path, list(range(0, 30)))),
+             ctx.Process(target=_writer, args=(path, list(range(15, 45))))]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(timeout=60)
+        assert p.exitcode == 0
+    with ResultsStore(path) as s:
+        assert s.stored_seeds("h1") == set(range(45))
+        assert s.conn.execute("SELECT COUNT(*) FROM events").fetchone()[0] == 45 * 2
