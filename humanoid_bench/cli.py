@@ -189,7 +189,7 @@ def list_options(args: Sequence[str]) -> None:
         data = OmegaConf.load(folder / "policy" / f"{name}.yaml")
         use = "train" if data.get("kind") == "train" else "run"
         print(f"  {name:<20} ({use}) {data.get('_target_', '')}")
-    for group in ("safety", "sim", "runner"):
+    for group in ("safety", "sim", "runner", "site", "suite", "report"):
         print(f"{group}: {', '.join(available(group))}")
 
 
