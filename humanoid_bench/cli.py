@@ -22,7 +22,7 @@ from humanoid_bench.paths import available, conf_dir
 
 #: config groups whose options are files under conf/<group>/
 GROUPS = ("task", "robot", "policy", "safety", "sim", "runner", "site", "suite", "report")
-COMMANDS = ("run", "train", "list", "report", "export")
+COMMANDS = ("run", "train", "list", "report", "export", "robot")
 USAGE = """usage: humanoid-bench <command> [hydra options] [key=value ...]
 
 commands:
@@ -31,6 +31,7 @@ commands:
   list    show the available tasks, robots and policies
   report  pilot report of stored runs: humanoid-bench report RUN_DIR... [--out DIR] [report.lang=ko]
   export  episodes and events as CSV or Parquet: humanoid-bench export RUN_DIR [--format parquet]
+  robot   robot model tools: humanoid-bench robot check ROBOT [--urdf PATH] (exit 1 on errors)
 
 examples:
   humanoid-bench run                                  (the pilot suite, scripted baselines)
@@ -242,6 +243,10 @@ def main(argv: Sequence[str] | None = None) -> None:
             (report_command if command == "report" else export_command)(rest)
         except HumanoidBenchError as exc:
             fail(str(exc))
+    elif command == "robot":
+        from humanoid_bench.robot_check import main as robot_main
+
+        sys.exit(robot_main(rest))
     else:
         fail(f"unknown command {command!r}; expected one of {', '.join(COMMANDS)} (see humanoid-bench --help)")
 
