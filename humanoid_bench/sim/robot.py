@@ -132,6 +132,7 @@ class Robot:
         self._foot_indices = {self.links[n] for n in spec.base.foot_links}
         self._torso_index = self.links[spec.base.torso_link] if spec.base.torso_link else -1
         self._constraint: int | None = None
+        self._inertial_orn: dict[int, tuple[float, ...]] = {}  # link -> local inertial frame rotation
         self._assist_pose = np.zeros(3)  # x, y, yaw driven by assisted locomotion
         self.stance = None
         self.spawn_height = height
@@ -250,6 +251,12 @@ class Robot:
         except KeyError:
             raise KeyError(f"robot {self.spec.name!r} has no joint group {name!r}; groups: {sorted(self.spec.joint_groups)}") from None
 
+    def link_name(self, index: int) -> str:
+        """Name of the link with this pybullet index (-1: the root)."""
+        if not hasattr(self, "_link_names"):
+            self._link_names = {i: n for n, i in self.links.items()}
+        return self._link_names.get(index, str(index))
+
     def ctrl_slots(self, names: Sequence[str]) -> list[int]:
         """Positions of these joints in the controlled-joint vector (for target arrays)."""
         return [self._ctrl_pos[n] for n in names]
@@ -328,8 +335,7 @@ class Robot:
             return FallState(True, tilt, FALL_TILT, "torso_tilt")
         for pt in c.getContactPoints(bodyA=self.body, bodyB=self.world.floor):
             if pt[3] not in self._foot_indices:
-                name = next((n for n, i in self.links.items() if i == pt[3]), str(pt[3]))
-                return FallState(True, 1.0, 0.0, f"link_on_floor:{name}")
+                return FallState(True, 1.0, 0.0, f"link_on_floor:{self.link_name(pt[3])}")
         return FallState(False, tilt, FALL_TILT, "")
 
     # ------------------------------------------------------------------ commands
@@ -407,10 +413,18 @@ class Robot:
         base_pos, base_orn = c.getBasePositionAndOrientation(self.body)
         if any(base_pos) or tuple(base_orn) != (0.0, 0.0, 0.0, 1.0):
             position, orientation = c.multiplyTransforms(*c.invertTransform(base_pos, base_orn), position, orientation)
+        # ... and it matches the orientation of the link's inertial (principal-axes) frame, not of
+        # the link frame: turn the target by the link's local inertial rotation.
+        link = self.links[spec.link]
+        inertial_orn = self._inertial_orn.get(link)
+        if inertial_orn is None:
+            inertial_orn = self._inertial_orn[link] = tuple(c.getDynamicsInfo(self.body, link)[4])
+        if inertial_orn != (0.0, 0.0, 0.0, 1.0):
+            orientation = c.multiplyTransforms((0, 0, 0), orientation, (0, 0, 0), inertial_orn)[1]
         current = self._state()[0].tolist()
         damping = [self._ik_damping.get(j.name, 0.05) if j.name in arm_set else 100.0 for j in self.movable]
         sol = c.calculateInverseKinematics(
-            self.body, self.links[spec.link], list(position), list(orientation),
+            self.body, link, list(position), list(orientation),
             jointDamping=damping, maxNumIterations=iterations, residualThreshold=1e-4,
             currentPositions=current,
         )
@@ -429,7 +443,10 @@ class Robot:
         g = self.spec.grippers[name]
         q = self.positions(g.joints)
         span = np.array(g.closed) - np.array(g.open)
-        return float(np.mean((q - np.array(g.open)) / np.where(span == 0, 1, span)))
+        moving = span != 0  # joints whose open and closed positions are equal do not count
+        if not moving.any():
+            return 0.0
+        return float(np.mean((q[moving] - np.array(g.open)[moving]) / span[moving]))
 
     def gripper_links(self, name: str) -> list[int]:
         """Link indices that must all touch an object for the gripper to hold it."""

@@ -84,6 +84,9 @@ class StanceSpec:
 
     ankle_pitch: list[str] = field(default_factory=list)  # one per leg
     ankle_roll: list[str] = field(default_factory=list)
+    #: hip roll joints (one per leg, optional): turned against the ankle roll so that the pelvis stays
+    #: level when the legs lean sideways (two planted feet and the hips form a parallelogram)
+    hip_roll: list[str] = field(default_factory=list)
     com_gain: float = 0.6  # rad of ankle correction per m of centre-of-mass error
     com_damping: float = 0.08  # rad per m/s of centre-of-mass velocity
     max_correction: float = 0.25  # rad
@@ -169,6 +172,8 @@ class RobotSpec:
                 need(bool(st.ankle_pitch) and len(st.ankle_pitch) == len(st.ankle_roll),
                      f"base.locomotion {base.locomotion!r} needs stance.ankle_pitch and stance.ankle_roll "
                      "(one ankle joint per leg, same length); or set base.locomotion: dynamic")
+                need(not st.hip_roll or len(st.hip_roll) == len(st.ankle_roll),
+                     "stance.hip_roll needs one joint per leg, in the order of stance.ankle_roll")
         if base.height is not None:
             need(base.height >= 0.0, f"base.height is {base.height}; expected a height >= 0 m")
         for k, g in spec.grippers.items():

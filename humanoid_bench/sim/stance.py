@@ -33,8 +33,11 @@ class StanceController:
         self.home = {n: float(robot.home[s]) for n, s in zip(self.legs, slots)}
         self.pitch = list(self.cfg.ankle_pitch)
         self.roll = list(self.cfg.ankle_roll)
+        self.hip_roll = list(self.cfg.hip_roll)
         c = robot.client
-        self._axis = {n: np.array(c.getJointInfo(robot.body, robot.joints[n].index)[13]) for n in self.pitch + self.roll}
+        self._axis = {n: np.array(c.getJointInfo(robot.body, robot.joints[n].index)[13])
+                      for n in self.pitch + self.roll + self.hip_roll}
+        self._hip_sign = [self._relative_sign(h, a) for h, a in zip(self.hip_roll, self.roll)]
         self._feet = sorted(robot._foot_indices)
         self.integral = np.zeros(2)
         self.offset = np.zeros(2)  # ankle pitch, roll offsets (rad) of the last update
@@ -46,6 +49,15 @@ class StanceController:
         self.offset[:] = 0.0
         self.error[:] = 0.0
         self._last_time = None
+
+    def _world_axis(self, name: str) -> np.ndarray:
+        c, body = self.robot.client, self.robot.body
+        orn = c.getLinkState(body, self.robot.joints[name].index, computeForwardKinematics=1)[5]
+        return np.array(c.getMatrixFromQuaternion(orn)).reshape(3, 3) @ self._axis[name]
+
+    def _relative_sign(self, hip: str, ankle: str) -> float:
+        """+1 when the hip and ankle roll axes point the same way in the world (at the home pose)."""
+        return 1.0 if float(np.dot(self._world_axis(hip), self._world_axis(ankle))) >= 0 else -1.0
 
     def support_center(self) -> np.ndarray:
         """World xy of the middle of the feet (mean of the foot links' bounding-box centres)."""
@@ -90,4 +102,6 @@ class StanceController:
             targets[n] = self.home[n] + float(self.offset[0])
         for n in self.roll:
             targets[n] = self.home[n] + float(self.offset[1])
+        for n, sign in zip(self.hip_roll, self._hip_sign):
+            targets[n] = self.home[n] - sign * float(self.offset[1])
         return targets

@@ -532,7 +532,7 @@ def check_spec_names(spec, model: UrdfModel) -> list[Problem]:
             if table != "ik_damping" and n in groups:
                 continue
             joint(n, table)
-    for field_name in ("ankle_pitch", "ankle_roll"):
+    for field_name in ("ankle_pitch", "ankle_roll", "hip_roll"):
         for n in getattr(spec.stance, field_name):
             joint(n, f"stance.{field_name}")
     for a, b in spec.self_collision_exclude:
