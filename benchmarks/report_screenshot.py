@@ -104,13 +104,13 @@ def screenshot(html: Path, out: Path, width: int = 1280, height: int = 2400, bro
                f"--window-size={width},{height}", f"--proxy-server=http://127.0.0.1:{proxy.port}",
                "--proxy-bypass-list=<-loopback>", "--disable-background-networking", "--disable-component-update",
                "--disable-sync", "--disable-extensions", "--disable-default-apps", "--no-first-run",
-               "--disable-features=Translate,OptimizationHints,MediaRouter,AutofillServerCommunication,"
-               "NetworkTimeServiceQuerying,ComponentUpdater,SafeBrowsing,CertificateTransparencyComponentUpdater",
+               ("--disable-features=Translate,OptimizationHints,MediaRouter,AutofillServerCommunication,"
+                "NetworkTimeServiceQuerying,ComponentUpdater,SafeBrowsing,CertificateTransparencyComponentUpdater"),
                "--disable-client-side-phishing-detection", "--disable-domain-reliability", "--no-pings",
                "--allow-browser-signin=false", "--disable-breakpad", "--metrics-recording-only",
                f"--user-data-dir={profile}", "--virtual-time-budget=3000", f"--screenshot={out}",
                html.resolve().as_uri()]
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
         requests = list(proxy.requests)
     if proc.returncode != 0 or not out.is_file():
         raise SystemExit(f"chromium failed ({proc.returncode}): {proc.stderr.strip()[-500:]}")

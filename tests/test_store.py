@@ -166,7 +166,7 @@ def test_two_processes_write_one_store_safely(tmp_path: Path) -> None:
     path = str(tmp_path / "shared.db")
     ResultsStore(path).close()
     ctx = mp.get_context("spawn")
-    procs = [ctx.Process(target=_writer, args=(path, list(range(0, 30)))),
+    procs = [ctx.Process(target=_writer, args=(path, list(range(30)))),
              ctx.Process(target=_writer, args=(path, list(range(15, 45))))]
     for p in procs:
         p.start()

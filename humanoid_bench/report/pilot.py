@@ -431,9 +431,8 @@ def _keyframes(entries: Sequence[Entry], data: dict[str, Any]) -> dict[tuple[str
 
 def render_html(data: dict[str, Any]) -> str:
     """The report page (Jinja2, autoescaped)."""
-    from jinja2 import Environment, FileSystemLoader, StrictUndefined
-
     import matplotlib.pyplot as plt
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
     entries: list[Entry] = data["_entries"]
     lab = labels(data["lang"])

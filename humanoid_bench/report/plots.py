@@ -16,13 +16,13 @@ from functools import lru_cache
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
-from humanoid_bench.report.i18n import labels  # noqa: E402
-from humanoid_bench.safety.events import EVENT_TYPES  # noqa: E402
-from humanoid_bench.scoring.record import EpisodeRecord  # noqa: E402
-from humanoid_bench.scoring.stats import wilson_ci  # noqa: E402
+from humanoid_bench.report.i18n import labels
+from humanoid_bench.safety.events import EVENT_TYPES
+from humanoid_bench.scoring.record import EpisodeRecord
+from humanoid_bench.scoring.stats import wilson_ci
 
 log = logging.getLogger(__name__)
 
