@@ -7,8 +7,9 @@ Modes (``control_mode=``):
   ``max_lead`` of the measured pose, so a blocked arm does not wind up.
 - ``joint_position``: absolute targets over each joint's range.
 - ``joint_delta``: joint target steps of at most ``max_joint_step`` rad (or m).
-Every mode adds base velocity (x, y, yaw; for a wheeled base) and one scalar per gripper
-(-1 open .. +1 closed).
+Every mode adds base velocity (x, y, yaw; for a wheeled base, and for a legged base with assisted
+locomotion) and one scalar per gripper (-1 open .. +1 closed). Legs under a stance controller are
+not in the action; with dynamic locomotion ``ee_delta_pose`` adds ``legs`` (joint steps).
 """
 
 from __future__ import annotations
@@ -48,7 +49,9 @@ class Controller:
         self.ees = list(spec.end_effectors)
         self.grippers = list(spec.grippers)
         gripper_joints = {n for g in spec.grippers.values() for n in g.joints}
-        self.joint_names = [j.name for j in robot.controlled if j.name not in gripper_joints]
+        stance_joints = set(robot.stance_joints)  # legs under a stance controller are not the policy's
+        self.joint_names = [j.name for j in robot.controlled if j.name not in gripper_joints | stance_joints]
+        self.leg_names = list(robot.policy_leg_joints)  # dynamic legged locomotion: the policy drives the legs
         self._joint_slots = robot.ctrl_slots(self.joint_names)
         layout: dict[str, slice] = {}
         n = 0
@@ -58,9 +61,11 @@ class Controller:
             layout[name] = slice(n, n + size)
             n += size
 
-        if robot.base_joints:
+        if robot.mobile_base:
             add("base", 3)
         if mode == "ee_delta_pose":
+            if self.leg_names:
+                add("legs", len(self.leg_names))
             for ee in self.ees:
                 add(f"{ee}_ee", 6)
                 g = spec.end_effectors[ee].gripper
@@ -94,7 +99,7 @@ class Controller:
 
     def nominal_speed(self, control_dt: float) -> float:
         """Fastest Cartesian speed an action can command (m/s): the EE step or the base speed."""
-        base = self.robot.spec.base.max_linear_speed if self.robot.base_joints else 0.0
+        base = self.robot.spec.base.max_linear_speed if self.robot.mobile_base else 0.0
         return max(self.cfg.max_pos_step / control_dt, base)
 
     def apply(self, action: np.ndarray, speed_scale: float = 1.0) -> None:
@@ -119,6 +124,9 @@ class Controller:
         for g in self.grippers:
             robot.set_gripper(g, (float(action[lay[f"{g}_gripper"]][0]) + 1.0) / 2.0)
         if self.mode == "ee_delta_pose":
+            if "legs" in lay:
+                legs = robot.ctrl_slots(self.leg_names)
+                robot.set_targets(self.leg_names, robot.targets[legs] + action[lay["legs"]] * cfg.max_joint_step)
             for ee in self.ees:
                 self._ee_step(ee, action[lay[f"{ee}_ee"]])
         elif self.mode == "joint_position":
