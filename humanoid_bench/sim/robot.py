@@ -126,7 +126,10 @@ class Robot:
         for a, b in spec.self_collision_exclude:
             c.setCollisionFilterPair(self.body, self.body, self.links[a], self.links[b], 0)
         self._masses = np.array([c.getDynamicsInfo(self.body, i)[0] for i in range(-1, c.getNumJoints(self.body))])
-        self.mass = float(self._masses.sum())
+        self.mass = float(self._masses.sum())  # pybullet reports 0 kg for the root of a fixed base
+        root = self.model.links.get(self.model.root or "")
+        if not self.floating and root is not None and root.mass and root.mass > 0:
+            self.mass += root.mass
         inertial = c.getDynamicsInfo(self.body, -1)
         self._root_inertial = (tuple(inertial[3]), tuple(inertial[4]))  # root link frame -> its inertial frame
         self._foot_indices = {self.links[n] for n in spec.base.foot_links}

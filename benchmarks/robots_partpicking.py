@@ -1,0 +1,129 @@
+"""PartPicking scripted-baseline success per robot over many seeds (issue 3 acceptance figures).
+
+    python benchmarks/robots_partpicking.py [--robots wheeled_humanoid torso_humanoid biped_humanoid]
+        [--seeds 50] [--first-seed 0] [--difficulty medium] [--workers 1] [--json out.json]
+
+Robots are names in conf/robot/ or YAML paths. The Unitree G1 YAMLs need the model folder in
+HUMANOID_BENCH_G1_DIR (e.g. ../shared/robots/unitree_g1 from the repository root); a robot whose
+model is missing is reported as skipped. A robot that cannot run the scripted baseline (no
+gripper) is reported with the reason and 0 successes. Prints one row per robot: successes / n,
+rate with a 95% Wilson interval, mean units, end reasons, falls, and wall time per episode.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import math
+import os
+import platform
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any
+
+DEFAULT_ROBOTS = ["wheeled_humanoid", "torso_humanoid", "biped_humanoid", "g1_29dof_with_hand", "g1_dual_arm"]
+
+
+def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    if n == 0:
+        return 0.0, 0.0
+    p = k / n
+    d = 1 + z * z / n
+    c = (p + z * z / (2 * n)) / d
+    h = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / d
+    return max(0.0, c - h), min(1.0, c + h)
+
+
+def run_robot(robot: str, seeds: list[int], difficulty: str) -> dict[str, Any]:
+    import gymnasium as gym
+
+    import humanoid_bench  # noqa: F401
+    from humanoid_bench.errors import HumanoidBenchError
+    from humanoid_bench.policies.scripted import ScriptedPolicy
+    from humanoid_bench.sim.robot_spec import RobotSpec
+
+    out: dict[str, Any] = {"robot": robot, "episodes": []}
+    try:
+        spec = RobotSpec.load(robot)
+    except HumanoidBenchError as exc:
+        return {**out, "skipped": str(exc)}
+    out["label"] = spec.label
+    if not any(ee.gripper for ee in spec.end_effectors.values()):
+        reason = "no gripper: the model's hands have no finger joints, so it cannot grasp a part"
+        return {**out, "not_applicable": reason,
+                "episodes": [{"seed": s, "success": False, "units": 0, "end_reason": "cannot_grasp"} for s in seeds]}
+    env = gym.make("humanoid_bench/PartPicking-v0", robot=spec, difficulty=difficulty)
+    policy = ScriptedPolicy(env)
+    try:
+        for seed in seeds:
+            t0 = time.perf_counter()
+            obs, info = env.reset(seed=seed)
+            policy.reset(seed)
+            falls = 0
+            while True:
+                obs, _, term, trunc, info = env.step(policy.act(obs, info))
+                falls += sum(e["type"] == "fall" for e in info["safety_events"])
+                if term or trunc:
+                    break
+            out["episodes"].append({
+                "seed": seed, "success": info.get("end_reason") == "success", "units": info["units_completed"],
+                "end_reason": info.get("end_reason"), "sim_time_s": round(info["sim_time"], 2), "falls": falls,
+                "wall_s": round(time.perf_counter() - t0, 2),
+            })
+    finally:
+        env.close()
+    return out
+
+
+def summarize(res: dict[str, Any]) -> str:
+    eps = res["episodes"]
+    name = res.get("label", res["robot"])
+    if "skipped" in res:
+        return f"{name:<34} skipped: {res['skipped']}"
+    n, k = len(eps), sum(e["success"] for e in eps)
+    lo, hi = wilson(k, n)
+    reasons = collections.Counter(e["end_reason"] for e in eps)
+    units = sum(e["units"] for e in eps) / max(n, 1)
+    wall = [e["wall_s"] for e in eps if "wall_s" in e]
+    falls = sum(e.get("falls", 0) for e in eps)
+    extra = f"  ({res['not_applicable']})" if "not_applicable" in res else ""
+    wall_txt = f"{sum(wall) / len(wall):5.1f} s/ep" if wall else "      -"
+    return (f"{name:<34} {k:>3}/{n:<3} {100 * k / max(n, 1):5.1f}%  CI95 [{100 * lo:4.1f}, {100 * hi:5.1f}]  "
+            f"units {units:4.2f}  falls {falls:<3} {wall_txt}  {dict(reasons)}{extra}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--robots", nargs="+", default=DEFAULT_ROBOTS)
+    p.add_argument("--seeds", type=int, default=50)
+    p.add_argument("--first-seed", type=int, default=0)
+    p.add_argument("--difficulty", default="medium")
+    p.add_argument("--workers", type=int, default=1, help="processes (one robot per process)")
+    p.add_argument("--json", help="write every episode to this JSON file")
+    a = p.parse_args(argv)
+    seeds = list(range(a.first_seed, a.first_seed + a.seeds))
+    print(f"PartPicking-v0 ({a.difficulty}), scripted baseline, seeds {seeds[0]}..{seeds[-1]}; "
+          f"{platform.processor() or platform.machine()}, python {platform.python_version()}", flush=True)
+    t0 = time.perf_counter()
+    if a.workers > 1:
+        with ProcessPoolExecutor(a.workers) as pool:
+            results = list(pool.map(run_robot, a.robots, [seeds] * len(a.robots), [a.difficulty] * len(a.robots)))
+        for r in results:
+            print(summarize(r), flush=True)
+    else:
+        results = []
+        for robot in a.robots:
+            results.append(run_robot(robot, seeds, a.difficulty))
+            print(summarize(results[-1]), flush=True)
+    print(f"total wall time {time.perf_counter() - t0:.0f} s")
+    if a.json:
+        with open(a.json, "w") as f:
+            json.dump({"difficulty": a.difficulty, "seeds": seeds, "results": results,
+                       "g1_dir": os.environ.get("HUMANOID_BENCH_G1_DIR")}, f, indent=1)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
