@@ -181,3 +181,16 @@ def test_robot_check_exit_status(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "error:" in out and "link 'arm': mass is 0 kg" in out and "result: FAIL" in out
     assert robot_check_main(["check", str(bad), "--samples", "0"]) == 2
+
+
+def test_readme_robot_yaml_example_is_valid(tmp_path, monkeypatch):
+    """The README's complete robot YAML passes the schema (names are checked against its own URDF)."""
+    text = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    block = text.split("# conf/robot/ax2.yaml", 1)[1].split("\n", 1)[1].split("```", 1)[0]
+    (tmp_path / "ax2.urdf").write_text(_urdf())
+    monkeypatch.setenv("AX2_DESCRIPTION", str(tmp_path))
+    data = yaml.safe_load(block)
+    data["urdf"] = str(tmp_path / "ax2.urdf")
+    spec = RobotSpec.from_dict(data, source="README")
+    assert spec.base.type == "floating" and len(spec.grippers["left"].joints) == 5
+    assert spec.stance.hip_roll == ["l_hip_r", "r_hip_r"] and spec.workcell.table_top == 0.82
