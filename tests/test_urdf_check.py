@@ -194,3 +194,27 @@ def test_readme_robot_yaml_example_is_valid(tmp_path, monkeypatch):
     spec = RobotSpec.from_dict(data, source="README")
     assert spec.base.type == "floating" and len(spec.grippers["left"].joints) == 5
     assert spec.stance.hip_roll == ["l_hip_r", "r_hip_r"] and spec.workcell.table_top == 0.82
+
+
+def test_stl_obj_and_dae_meshes_load(tmp_path, world):
+    import shutil
+
+    import pybullet_data
+
+    meshes = tmp_path / "meshes"
+    meshes.mkdir()
+    box = trimesh.creation.box(extents=(0.05, 0.05, 0.3))
+    (meshes / "arm.stl").write_bytes(trimesh.exchange.stl.export_stl(box))
+    shutil.copy(Path(pybullet_data.getDataPath()) / "racecar" / "meshes" / "cone.dae", meshes / "cone.dae")
+    urdf = _urdf(mesh="meshes/arm.stl").replace(
+        '<link name="tool">', '<link name="tool"><visual><geometry><mesh filename="meshes/cone.dae"/></geometry></visual>')
+    path = _model(tmp_path, urdf)
+    spec = RobotSpec.load(path)
+    from humanoid_bench.sim.urdf_check import check_robot
+
+    assert check_robot(spec, deep=True).errors == []  # trimesh reads the STL and OBJ, the DAE parses
+    robot = Robot(world, spec)
+    assert {"arm", "tool"} <= set(robot.links)
+    (meshes / "arm.stl").write_bytes(b"not a mesh")
+    problems = check_robot(spec, deep=True).errors
+    assert len(problems) == 1 and "link 'arm': visual mesh 'meshes/arm.stl'" in str(problems[0])

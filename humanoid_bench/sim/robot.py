@@ -184,6 +184,11 @@ class Robot:
         return list(self.leg_joints) if self.stance is not None else []
 
     @property
+    def foot_link_indices(self) -> set[int]:
+        """pybullet link indices of the feet (a legged robot's feet on the floor are not a collision)."""
+        return set(self._foot_indices)
+
+    @property
     def policy_leg_joints(self) -> list[str]:
         """Leg joints the policy drives (dynamic locomotion of a floating base)."""
         return list(self.leg_joints) if self.floating and self.stance is None else []
