@@ -194,12 +194,14 @@ def list_options(args: Sequence[str]) -> None:
         print(f"{group}: {', '.join(available(group))}")
 
 
-def _single_task(args: Sequence[str]) -> list[str]:
-    """``run`` naming a task (``task=...`` or a ``task.`` key) and no suite is a single-task run."""
+def _suite_default(args: Sequence[str]) -> list[str]:
+    """``run`` naming neither a suite nor a task (``task=...`` or a ``task.`` key) runs the pilot suite."""
+    from humanoid_bench.runner.config import DEFAULT_SUITE
+
     keys = [a.lstrip("+~").split("=", 1)[0] for a in args if not a.startswith("-")]
-    if any(k == "suite" for k in keys) or not any(k == "task" or k.startswith("task.") for k in keys):
+    if any(k == "suite" for k in keys) or any(k == "task" or k.startswith("task.") for k in keys):
         return list(args)
-    return [*args, "suite=none"]
+    return [*args, f"suite={DEFAULT_SUITE}"]
 
 
 def _launch(command: str, task_function: Callable[[DictConfig], None], args: Sequence[str]) -> None:
@@ -209,7 +211,7 @@ def _launch(command: str, task_function: Callable[[DictConfig], None], args: Seq
 
     register_configs()
     if command == "run":
-        args = _single_task(args)
+        args = _suite_default(args)
     validate_overrides(command, args)
     sys.argv = [f"humanoid-bench {command}", *args]
     hydra.main(version_base="1.3", config_path=str(conf_dir()), config_name=command)(task_function)()

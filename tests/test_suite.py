@@ -14,7 +14,7 @@ from conftest import FAKE_OVERRIDES
 from omegaconf import OmegaConf
 
 import humanoid_bench
-from humanoid_bench.cli import _single_task
+from humanoid_bench.cli import _suite_default
 from humanoid_bench.errors import ConfigError
 from humanoid_bench.paths import conf_dir
 from humanoid_bench.runner import DB_NAME, ResultsStore, run_benchmark
@@ -22,6 +22,7 @@ from humanoid_bench.runner.suite import load_suite, plan_run
 
 FAKE_TASK = [o for o in FAKE_OVERRIDES if o.startswith("task.")]
 QUICK = ["runner=serial", "runner.progress=off", "report.enabled=false", "policy=random"]
+PILOT = ["suite=k_humanoid_pilot_v1"]
 
 
 def pilot() -> dict:
@@ -68,7 +69,7 @@ def test_bad_suite_is_one_clear_error(data: dict, message: str) -> None:
 
 def test_plan_applies_task_overrides_to_every_cell_and_marks_the_run_modified(compose_cfg) -> None:
     over = ["task.env_kwargs.units_target=1", "episodes=2"]
-    plan = plan_run(compose_cfg([*QUICK, *over]), over)
+    plan = plan_run(compose_cfg([*QUICK, *PILOT, *over]), over)
     assert plan.suite is not None and plan.suite.name == "k_humanoid_pilot_v1"
     assert all(c.spec.seeds == (1000, 1001) for c in plan.cells)
     for cell in plan.live:
@@ -128,30 +129,31 @@ def test_no_runnable_cell_is_an_error(compose_cfg, tmp_path: Path) -> None:
 
 def test_task_choice_limits_a_named_suite(compose_cfg) -> None:
     over = ["task=part_picking"]
-    plan = plan_run(compose_cfg([*QUICK, *over]), over)
+    plan = plan_run(compose_cfg([*QUICK, *PILOT, *over]), over)
     assert {c.spec.task for c in plan.cells} == {"part_picking"}
     assert any("limited" in m for m in plan.modified)
 
 
-@pytest.mark.parametrize("args, single", [
-    ([], False),
-    (["policy=random", "runner.workers=2", "hydra.run.dir=x"], False),
-    (["task=part_picking"], True),
-    (["task.env_kwargs.units_target=1"], True),
-    (["+task.env_kwargs.extra=1"], True),
-    (["suite=k_humanoid_pilot_v1", "task.env_kwargs.units_target=1"], False),
-    (["suite=none"], False),  # already explicit
+@pytest.mark.parametrize("args, suite", [
+    ([], True),
+    (["policy=random", "runner.workers=2", "hydra.run.dir=x", "-m", "robot=a,b"], True),
+    (["task=part_picking"], False),
+    (["task.env_kwargs.units_target=1"], False),
+    (["+task.env_kwargs.extra=1"], False),
+    (["suite=k_humanoid_pilot_v1", "task.env_kwargs.units_target=1"], False),  # already explicit
+    (["suite=none"], False),
 ])
-def test_naming_a_task_makes_a_single_task_run(args: list[str], single: bool) -> None:
-    assert (_single_task(args) == [*args, "suite=none"]) == single
+def test_the_command_line_runs_the_pilot_suite_unless_a_task_or_suite_is_named(args: list[str], suite: bool) -> None:
+    assert (_suite_default(args) == [*args, "suite=k_humanoid_pilot_v1"]) == suite
 
 
-def test_default_config_is_the_pilot_suite_on_the_process_backend(compose_cfg) -> None:
+def test_defaults(compose_cfg) -> None:
     cfg = compose_cfg([])
-    assert cfg.suite.name == "k_humanoid_pilot_v1"
+    assert not cfg.suite  # the config alone is a single-task run; the command line adds the suite
     assert cfg.runner.backend == "process" and cfg.runner.workers is None
-    assert cfg.policy.name == "scripted" and cfg.robot.name == "wheeled_humanoid"
+    assert cfg.policy.name == "scripted" and cfg.robot.name == "wheeled_humanoid" and cfg.site.name == "empty"
     assert cfg.report.enabled and cfg.report.lang == "en"
+    assert compose_cfg(PILOT).suite.name == "k_humanoid_pilot_v1"
 
 
 def test_single_task_run_with_a_site_the_env_cannot_take_is_an_error(fake_cfg, tmp_path: Path) -> None:

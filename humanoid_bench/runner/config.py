@@ -24,7 +24,9 @@ POLICY_META_KEYS = ("name", "kind")
 #: keys left out of the config hash: they choose which episodes run and how, not what an episode is
 HASH_EXCLUDED_KEYS = ("seed", "episodes", "runner", "output_dir", "hydra", "suite", "report")
 BACKENDS = ("serial", "process", "ray")
-#: episodes and first seed of a run that names no suite (``suite=null``) and sets neither
+#: the suite `humanoid-bench run` runs when the command line names neither a suite nor a task
+DEFAULT_SUITE = "k_humanoid_pilot_v1"
+#: episodes and first seed of a run that names no suite (``suite=none``) and sets neither
 DEFAULT_EPISODES = 10
 DEFAULT_SEED = 0
 PROGRESS = ("auto", "on", "off")
