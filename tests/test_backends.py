@@ -152,3 +152,19 @@ def test_killed_worker_loses_one_episode_and_the_rerun_completes_it(tmp_path: Pa
     rows = conn.execute("SELECT e.events_critical + e.events_major + e.events_minor,"
                         " (SELECT COUNT(*) FROM events v WHERE v.episode_id = e.id) FROM episodes e").fetchall()
     assert all(a == b for a, b in rows)
+
+
+def test_joblib_multirun_jobs_share_one_store(cli, tmp_path: Path) -> None:
+    """Hydra's joblib launcher: two jobs in parallel (each with its own process pool) into one store."""
+    pytest.importorskip("hydra_plugins.hydra_joblib_launcher")
+    shared = tmp_path / "shared.db"
+    proc = cli("run", "-m", "hydra/launcher=joblib", "hydra.launcher.n_jobs=2", *FAKE_OVERRIDES, "suite=none",
+               "seed=0,100", "episodes=3", "runner=process", "runner.workers=2", "report.enabled=false",
+               f"runner.store={shared}", "hydra.sweep.dir=sweep")
+    assert proc.returncode == 0, proc.stderr
+    conn = sqlite3.connect(shared)
+    assert sorted(r[0] for r in conn.execute("SELECT seed FROM episodes")) == [0, 1, 2, 100, 101, 102]
+    assert conn.execute("SELECT COUNT(*) FROM runs").fetchone()[0] == 2
+    report = cli("report", str(shared), "--out", "merged")
+    assert report.returncode == 0, report.stderr
+    assert (tmp_path / "merged" / "report.html").is_file()

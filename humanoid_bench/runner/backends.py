@@ -15,7 +15,8 @@ import logging
 import multiprocessing as mp
 import os
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
@@ -91,11 +92,27 @@ def _picklable(exc: Exception) -> Exception:
         return RuntimeError(f"{type(exc).__name__}: {exc}")
 
 
+@contextmanager
+def _standard_start_method() -> Iterator[None]:
+    """A spawned child re-applies its parent's default start method; inside a joblib/loky job that is
+    ``loky``, unknown to a fresh interpreter. Present ``spawn`` while starting a worker."""
+    method = mp.get_start_method(allow_none=True)
+    if method in (None, "spawn", "fork", "forkserver"):
+        yield
+        return
+    mp.set_start_method("spawn", force=True)
+    try:
+        yield
+    finally:
+        mp.set_start_method(method, force=True)
+
+
 class _Worker:
     def __init__(self, ctx: Any) -> None:
         self.conn, child = ctx.Pipe()
         self.proc = ctx.Process(target=_worker_main, args=(child,), daemon=True, name="humanoid-bench-worker")
-        self.proc.start()
+        with _standard_start_method():
+            self.proc.start()
         child.close()
         self.job: EpisodeJob | None = None
 
