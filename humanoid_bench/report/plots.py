@@ -51,10 +51,15 @@ def hangul_font() -> str | None:
     return None
 
 
+@lru_cache(maxsize=1)
+def _warn_no_hangul() -> None:
+    log.info("no Hangul font for matplotlib (e.g. apt-get install fonts-nanum); plots are labelled in English")
+
+
 def plot_labels(lang: str) -> dict[str, str]:
     """Labels for plots: ``lang`` when a font can draw it, else English."""
     if lang == "ko" and hangul_font() is None:
-        log.info("no Hangul font for matplotlib (e.g. apt-get install fonts-nanum); plots are labelled in English")
+        _warn_no_hangul()
         return labels("en")
     return labels(lang)
 

@@ -123,8 +123,8 @@ class _Tally:
 @contextmanager
 def _progress(enabled: bool, console: Console, tally: _Tally, label: str) -> Iterator[Callable[[], None]]:
     """A bar (episodes done, success so far, time left) on a terminal; else a log line per 10%."""
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[succ]}"),
-               TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn())
+    columns = (TextColumn("{task.description}"), BarColumn(bar_width=24), MofNCompleteColumn(),
+               TextColumn("{task.fields[succ]}"), TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn())
     with Progress(*columns, console=console, disable=not enabled, transient=False) as progress:
         task_id = progress.add_task(label, total=tally.total, completed=tally.done, succ=tally.text())
         step = max(1, tally.total // 10)
@@ -210,7 +210,7 @@ def run_benchmark(cfg: DictConfig, output_dir: str | Path, console: Console | No
         tally = _Tally(len(all_seeds))
         tally.done = stored
         tally.success = _stored_successes(store, live)
-        label = f"{plan.suite.name if plan.suite else live[0].spec.task} / {robot} / {policy}"
+        label = f"{plan.suite.name if plan.suite else live[0].spec.task} {policy}"
         enabled = progress_enabled(str(cfg.runner.progress), console)
         with _progress(enabled, console, tally, label) as update:
 
