@@ -207,3 +207,13 @@ def test_floating_base_ik_reaches_its_target(world):
             c.resetJointState(robot.body, robot.joints[n].index, float(v))
         world.touch()
     assert np.linalg.norm(robot.ee_pose("right")[0] - target) < 2e-3
+
+
+def test_assisted_biped_yaml_extends_the_biped_and_names_itself_assisted(tmp_path):
+    spec = RobotSpec.load("biped_humanoid_assisted")
+    assert spec.base.locomotion == "assisted" and "assisted" in spec.name and spec.label == spec.name
+    assert spec.joint_groups == RobotSpec.load("biped_humanoid").joint_groups
+    (tmp_path / "a.yaml").write_text("defaults: [b]\nname: a\n")
+    (tmp_path / "b.yaml").write_text("defaults: [a]\nname: b\n")
+    with pytest.raises(RobotModelError, match="extends itself"):
+        RobotSpec.load(tmp_path / "a.yaml")

@@ -136,12 +136,7 @@ class RobotSpec:
                 data["urdf"] = str(urdf)
             return cls.from_dict(data, source=f"robot config {robot.get('name', '<unnamed>')!r}")
         path = robot_yaml_path(robot)
-        try:
-            data = yaml.safe_load(path.read_text())
-        except yaml.YAMLError as exc:
-            raise RobotModelError(f"{path}: not valid YAML: {exc}") from None
-        if not isinstance(data, dict):
-            raise RobotModelError(f"{path}: expected a mapping at the top level, got {type(data).__name__}")
+        data = _read_yaml(path)
         if urdf is not None:
             data["urdf"] = str(Path(urdf).resolve())
         return cls.from_dict(data, source=str(path), base_dir=path.parent)
@@ -248,6 +243,37 @@ def robot_yaml_path(robot: str | Path) -> Path:
     if not path.is_file():
         raise RobotModelError(f"robot YAML {path} does not exist")
     return path
+
+
+def _read_yaml(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """A robot YAML as a mapping; a Hydra-style ``defaults: [other, _self_]`` list extends robot
+    YAMLs of the same folder (their values first, this file's on top)."""
+    try:
+        data = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as exc:
+        raise RobotModelError(f"{path}: not valid YAML: {exc}") from None
+    if not isinstance(data, dict):
+        raise RobotModelError(f"{path}: expected a mapping at the top level, got {type(data).__name__}")
+    defaults = data.pop("defaults", None) or []
+    if not isinstance(defaults, list):
+        raise RobotModelError(f"{path}: defaults must be a list of robot names in {path.parent}")
+    merged: dict[str, Any] = {}
+    for entry in defaults:
+        if entry == "_self_":
+            continue
+        base = path.parent / f"{entry}.yaml"
+        if not isinstance(entry, str) or not base.is_file() or base in seen:
+            raise RobotModelError(f"{path}: defaults entry {entry!r} is not a robot YAML in {path.parent} "
+                                  "(or it extends itself)")
+        merged = _deep_merge(merged, _read_yaml(base, (*seen, path)))
+    return _deep_merge(merged, data)
+
+
+def _deep_merge(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
+    out = dict(a)
+    for k, v in b.items():
+        out[k] = _deep_merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
 
 
 def resolve_path(text: str, base_dir: Path | None) -> Path:
