@@ -6,7 +6,6 @@ from typing import Any
 
 import gymnasium as gym
 import numpy as np
-
 from humanoid_bench.policies.base import BasePolicy
 
 

@@ -12,9 +12,9 @@ from typing import Any
 
 import gymnasium as gym
 import numpy as np
+from humanoid_bench.policies.base import BasePolicy
 
 from humanoid_bench.errors import ConfigError
-from humanoid_bench.policies.base import BasePolicy
 
 
 class SB3Policy(BasePolicy):
