@@ -101,6 +101,7 @@ class SafetyMonitor:
         self.keep_out_zones: list[tuple[str, np.ndarray, np.ndarray]] = []
         self._ssm = self.cfg.ssm()
         self._ee_links = [robot.links[e.link] for e in robot.spec.end_effectors.values()]
+        self._feet = set(getattr(robot, "foot_link_indices", None) or ())  # feet stand on the floor
         self._all_links = list(range(robot.client.getNumJoints(robot.body)))
         gripper_joints = {n for g in robot.spec.grippers.values() for n in g.joints}
         self._finger_links = {robot.joints[n].index for n in gripper_joints}
@@ -160,6 +161,8 @@ class SafetyMonitor:
             if b in self.humans:
                 key = (la, b, lb)
                 human_force[key] = human_force.get(key, 0.0) + force
+            if b == w.floor and la in self._feet:
+                continue
             key = (la, b)
             pair_force[key] = pair_force.get(key, 0.0) + force
         for (la, b), force in pair_force.items():

@@ -30,6 +30,10 @@ class ScriptedPolicy:
             raise ConfigError(f"no scripted baseline for task {task!r}; scripted tasks: {', '.join(SCRIPTS)}")
         if getattr(env.unwrapped.controller, "mode", None) != "ee_delta_pose":
             raise ConfigError("the scripted baselines need control_mode=ee_delta_pose")
+        spec = env.unwrapped.robot.spec
+        if not any(ee.gripper for ee in spec.end_effectors.values()):
+            raise ConfigError(f"robot {spec.name!r} has no gripper on any end effector, so the scripted "
+                              "baselines cannot grasp; map the hand's finger joints to a gripper in its YAML")
         self._script = SCRIPTS[task]
         self.ctx = SkillContext(env)
         self._gen: SkillGen | None = None
