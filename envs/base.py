@@ -163,6 +163,30 @@ class FactoryEnv(gym.Env):
         self._body_cache[key] = (self.world.epoch, out)
         return out
 
+    def fill_slots(
+        self, bodies: list[int], slots_xy: list[tuple[float, float]], rest_z: float, tolerance: float,
+        z_tolerance: float, upright_cos: float, rest_speed: float,
+    ) -> tuple[list[bool], list[bool]]:
+        """Which slots hold an object, and which objects sit in a slot.
+
+        An object counts in a slot when it is within ``tolerance`` (xy) of the slot centre, at its
+        resting height (within ``z_tolerance``), upright (its z axis within ``acos(upright_cos)``),
+        slower than ``rest_speed`` and touched by no robot link. One object per slot.
+        """
+        c = self.world.client
+        filled = [False] * len(slots_xy)
+        placed = [False] * len(bodies)
+        for i, (pos, quat, speed) in enumerate(self.body_states(bodies)):
+            up = c.getMatrixFromQuaternion(quat)[8]  # z component of the object's z axis
+            if up < upright_cos or speed > rest_speed or abs(pos[2] - rest_z) > z_tolerance:
+                continue
+            for s, (sx, sy) in enumerate(slots_xy):
+                if not filled[s] and math.hypot(pos[0] - sx, pos[1] - sy) <= tolerance:
+                    if not c.getContactPoints(bodyA=bodies[i], bodyB=self.robot.body):
+                        filled[s] = placed[i] = True
+                    break
+        return filled, placed
+
     def quats_to_base_frame(self, quats: list[np.ndarray]) -> np.ndarray:
         """World orientations (x, y, z, w) in the robot's planar base frame."""
         c = self.world.client

@@ -150,19 +150,9 @@ class CarryingEnv(FactoryEnv):
 
     def evaluate(self) -> dict[str, Any]:
         tol = self.params["tolerance"]
-        c = self.world.client
         states = self._tote_states()
-        filled = [False] * len(DROP_X)
-        delivered = [False] * len(self.totes)
-        for i, (pos, quat, speed) in enumerate(states):
-            up = c.getMatrixFromQuaternion(quat)[8]
-            if up < UPRIGHT_COS or speed > REST_SPEED or abs(pos[2] - (RACK_TOP + TOTE_HALF[2])) > 0.015:
-                continue
-            for s, x in enumerate(DROP_X):
-                if not filled[s] and math.hypot(pos[0] - x, pos[1] - DROP_Y) <= tol:
-                    if not c.getContactPoints(bodyA=self.totes[i], bodyB=self.robot.body):
-                        filled[s] = delivered[i] = True
-                    break
+        filled, delivered = self.fill_slots(self.totes, [(x, DROP_Y) for x in DROP_X], RACK_TOP + TOTE_HALF[2], tol,
+                                            0.015, UPRIGHT_COS, REST_SPEED)
         self._filled, self._delivered = filled, delivered
         units = int(sum(delivered))
         lost = sum(1 for pos, _, _ in states if pos[2] < RACK_TOP - 0.2)

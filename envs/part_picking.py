@@ -141,18 +141,8 @@ class PartPickingEnv(FactoryEnv):
         tol = self.params["tolerance"]
         states = self._part_states()
         self._states = states
-        c = self.world.client
-        filled = [False] * len(self.slots)
-        placed = [False] * len(self.parts)
-        for i, (pos, quat, speed) in enumerate(states):
-            up = c.getMatrixFromQuaternion(quat)[8]  # z component of the part's z axis
-            if up < UPRIGHT_COS or speed > REST_SPEED or abs(pos[2] - (self.tray_top + PART_HALF[2])) > 0.01:
-                continue
-            for s, (sx, sy) in enumerate(self.slots):
-                if not filled[s] and math.hypot(pos[0] - sx, pos[1] - sy) <= tol:
-                    if not c.getContactPoints(bodyA=self.parts[i], bodyB=self.robot.body):
-                        filled[s] = placed[i] = True
-                    break
+        filled, placed = self.fill_slots(self.parts, list(self.slots), self.tray_top + PART_HALF[2], tol, 0.01,
+                                         UPRIGHT_COS, REST_SPEED)
         self._filled, self._placed = filled, placed
         units = int(sum(filled))
         lost = sum(1 for pos, _, _ in states if pos[2] < self.table_top - 0.1)
