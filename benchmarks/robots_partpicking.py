@@ -38,10 +38,10 @@ def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
 
 def run_robot(robot: str, seeds: list[int], difficulty: str) -> dict[str, Any]:
     import gymnasium as gym
+    from humanoid_bench.policies.scripted import ScriptedPolicy
 
     import humanoid_bench  # noqa: F401
     from humanoid_bench.errors import HumanoidBenchError
-    from humanoid_bench.policies.scripted import ScriptedPolicy
     from humanoid_bench.sim.robot_spec import RobotSpec
 
     out: dict[str, Any] = {"robot": robot, "episodes": []}

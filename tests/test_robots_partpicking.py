@@ -14,9 +14,9 @@ import gymnasium as gym
 import numpy as np
 import pytest
 from gymnasium.utils.env_checker import check_env
+from humanoid_bench.policies.scripted import ScriptedPolicy
 
 import humanoid_bench  # noqa: F401
-from humanoid_bench.policies.scripted import ScriptedPolicy
 from humanoid_bench.robot_check import main as robot_check_main
 
 ENV_ID = "humanoid_bench/PartPicking-v0"

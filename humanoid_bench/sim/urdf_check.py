@@ -169,8 +169,7 @@ def resolve_uri(uri: str, urdf_dir: Path, roots: Sequence[Path]) -> tuple[Path |
             where = ", ".join(str(r) for r in roots) or "none given"
             return None, f"ROS package {pkg!r} is not found (package paths searched: {where})"
         return folder / rel, ""
-    if uri.startswith("file://"):
-        uri = uri[len("file://"):]
+    uri = uri.removeprefix("file://")
     path = Path(os.path.expanduser(uri))
     return (path if path.is_absolute() else urdf_dir / path), ""
 
