@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from typing import Any
 
 import gymnasium as gym
 import numpy as np
-from humanoid_bench.policies.scripted.carrying import carrying_script
-from humanoid_bench.policies.scripted.part_picking import part_picking_script
 from humanoid_bench.policies.scripted.skills import SkillContext, SkillGen
 
 from humanoid_bench.errors import ConfigError
 
-SCRIPTS: dict[str, Callable[[SkillContext], SkillGen]] = {
-    "part_picking": part_picking_script,
-    "carrying": carrying_script,
+#: task config name -> "module:function" of its script (imported when a policy is built)
+SCRIPTS: dict[str, str] = {
+    "part_picking": "humanoid_bench.policies.scripted.part_picking:part_picking_script",
+    "carrying": "humanoid_bench.policies.scripted.carrying:carrying_script",
 }
+
+
+def load_script(task: str) -> Callable[[SkillContext], SkillGen]:
+    module, _, attr = SCRIPTS[task].partition(":")
+    return getattr(importlib.import_module(module), attr)
 
 
 class ScriptedPolicy:
@@ -34,7 +39,7 @@ class ScriptedPolicy:
         if not any(ee.gripper for ee in spec.end_effectors.values()):
             raise ConfigError(f"robot {spec.name!r} has no gripper on any end effector, so the scripted "
                               "baselines cannot grasp; map the hand's finger joints to a gripper in its YAML")
-        self._script = SCRIPTS[task]
+        self._script = load_script(task)
         self.ctx = SkillContext(env)
         self._gen: SkillGen | None = None
 
