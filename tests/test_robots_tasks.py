@@ -1,6 +1,6 @@
-"""Every task runs on every reference robot: PartPicking's env checks and scripted baseline per robot.
+"""Every task runs on every reference robot: env checks and scripted baselines per robot.
 
-A few seeds per robot here; the 50-seed success figures come from benchmarks/robots_partpicking.py.
+A few seeds per robot here; the 50-seed success figures come from benchmarks/robots_tasks.py.
 The Unitree G1 tests need the model (not shipped): HUMANOID_BENCH_G1_DIR, or ../shared/robots/unitree_g1
 from the repository root; they skip with the reason when it is absent.
 """
@@ -17,6 +17,7 @@ from gymnasium.utils.env_checker import check_env
 from humanoid_bench.policies.scripted import ScriptedPolicy
 
 import humanoid_bench  # noqa: F401
+from humanoid_bench.errors import ConfigError
 from humanoid_bench.robot_check import main as robot_check_main
 
 ENV_ID = "humanoid_bench/PartPicking-v0"
@@ -58,6 +59,21 @@ def test_scripted_baseline_succeeds_on_each_reference_robot(robot, seeds):
             info = _episode(env, policy, seed)
             assert info["end_reason"] == "success", (robot, seed, info)
             assert info["falls"] == 0
+    finally:
+        env.close()
+
+
+def test_carrying_needs_a_mobile_base():
+    with pytest.raises(ConfigError, match="torso_humanoid.*fixed base"):
+        gym.make("humanoid_bench/Carrying-v0", robot="torso_humanoid")
+
+
+def test_biped_carries_a_tote_with_assisted_locomotion():
+    env = gym.make("humanoid_bench/Carrying-v0", robot="biped_humanoid_assisted", difficulty="easy")
+    try:
+        assert "assisted" in env.unwrapped.robot.spec.label  # visible in every record
+        info = _episode(env, ScriptedPolicy(env), 0)
+        assert info["end_reason"] == "success" and info["falls"] == 0, info
     finally:
         env.close()
 

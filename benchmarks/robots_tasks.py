@@ -1,12 +1,13 @@
-"""PartPicking scripted-baseline success per robot over many seeds (issue 3 acceptance figures).
+"""Scripted-baseline success per robot and task over many seeds ("every task on every robot").
 
-    python benchmarks/robots_partpicking.py [--robots wheeled_humanoid torso_humanoid biped_humanoid]
+    python benchmarks/robots_tasks.py [--tasks part_picking carrying] [--robots wheeled_humanoid ...]
         [--seeds 50] [--first-seed 0] [--difficulty medium] [--workers 1] [--json out.json]
 
 Robots are names in conf/robot/ or YAML paths. The Unitree G1 YAMLs need the model folder in
 HUMANOID_BENCH_G1_DIR (e.g. ../shared/robots/unitree_g1 from the repository root); a robot whose
 model is missing is reported as skipped. A robot that cannot run the scripted baseline (no
-gripper) is reported with the reason and 0 successes. Prints one row per robot: successes / n,
+gripper, or a fixed base for a task that needs a mobile one) is reported with the reason and 0
+successes. Prints one row per robot: successes / n,
 rate with a 95% Wilson interval, mean units, end reasons, falls, and wall time per episode.
 """
 
@@ -15,7 +16,6 @@ from __future__ import annotations
 import argparse
 import collections
 import json
-import math
 import os
 import platform
 import sys
@@ -23,28 +23,20 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
+import humanoid_bench
+from humanoid_bench.scoring.stats import wilson_ci
+
 DEFAULT_ROBOTS = ["wheeled_humanoid", "torso_humanoid", "biped_humanoid", "g1_29dof_with_hand", "g1_dual_arm"]
 
 
-def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
-    if n == 0:
-        return 0.0, 0.0
-    p = k / n
-    d = 1 + z * z / n
-    c = (p + z * z / (2 * n)) / d
-    h = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / d
-    return max(0.0, c - h), min(1.0, c + h)
-
-
-def run_robot(robot: str, seeds: list[int], difficulty: str) -> dict[str, Any]:
+def run_robot(robot: str, seeds: list[int], difficulty: str, task: str = "part_picking") -> dict[str, Any]:
     import gymnasium as gym
     from humanoid_bench.policies.scripted import ScriptedPolicy
 
-    import humanoid_bench  # noqa: F401
-    from humanoid_bench.errors import HumanoidBenchError
+    from humanoid_bench.errors import ConfigError, HumanoidBenchError
     from humanoid_bench.sim.robot_spec import RobotSpec
 
-    out: dict[str, Any] = {"robot": robot, "episodes": []}
+    out: dict[str, Any] = {"robot": robot, "task": task, "episodes": []}
     try:
         spec = RobotSpec.load(robot)
     except HumanoidBenchError as exc:
@@ -54,7 +46,12 @@ def run_robot(robot: str, seeds: list[int], difficulty: str) -> dict[str, Any]:
         reason = "no gripper: the model's hands have no finger joints, so it cannot grasp a part"
         return {**out, "not_applicable": reason,
                 "episodes": [{"seed": s, "success": False, "units": 0, "end_reason": "cannot_grasp"} for s in seeds]}
-    env = gym.make("humanoid_bench/PartPicking-v0", robot=spec, difficulty=difficulty)
+    env_id = next(i for i, (_, name) in humanoid_bench.TASKS.items() if name == task)
+    try:
+        env = gym.make(env_id, robot=spec, difficulty=difficulty)
+    except ConfigError as exc:  # e.g. a fixed base for a task that needs a mobile one
+        return {**out, "not_applicable": str(exc),
+                "episodes": [{"seed": s, "success": False, "units": 0, "end_reason": "not_applicable"} for s in seeds]}
     policy = ScriptedPolicy(env)
     try:
         for seed in seeds:
@@ -79,11 +76,11 @@ def run_robot(robot: str, seeds: list[int], difficulty: str) -> dict[str, Any]:
 
 def summarize(res: dict[str, Any]) -> str:
     eps = res["episodes"]
-    name = res.get("label", res["robot"])
+    name = f'{res["task"]:<16} {res.get("label", res["robot"])}'
     if "skipped" in res:
         return f"{name:<34} skipped: {res['skipped']}"
     n, k = len(eps), sum(e["success"] for e in eps)
-    lo, hi = wilson(k, n)
+    lo, hi = wilson_ci(k, n) or (0.0, 0.0)
     reasons = collections.Counter(e["end_reason"] for e in eps)
     units = sum(e["units"] for e in eps) / max(n, 1)
     wall = [e["wall_s"] for e in eps if "wall_s" in e]
@@ -96,6 +93,7 @@ def summarize(res: dict[str, Any]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--tasks", nargs="+", default=["part_picking"], help="task config names")
     p.add_argument("--robots", nargs="+", default=DEFAULT_ROBOTS)
     p.add_argument("--seeds", type=int, default=50)
     p.add_argument("--first-seed", type=int, default=0)
@@ -104,18 +102,20 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", help="write every episode to this JSON file")
     a = p.parse_args(argv)
     seeds = list(range(a.first_seed, a.first_seed + a.seeds))
-    print(f"PartPicking-v0 ({a.difficulty}), scripted baseline, seeds {seeds[0]}..{seeds[-1]}; "
+    print(f"{', '.join(a.tasks)} ({a.difficulty}), scripted baseline, seeds {seeds[0]}..{seeds[-1]}; "
           f"{platform.processor() or platform.machine()}, python {platform.python_version()}", flush=True)
     t0 = time.perf_counter()
+    jobs = [(robot, task) for task in a.tasks for robot in a.robots]
     if a.workers > 1:
         with ProcessPoolExecutor(a.workers) as pool:
-            results = list(pool.map(run_robot, a.robots, [seeds] * len(a.robots), [a.difficulty] * len(a.robots)))
+            results = list(pool.map(run_robot, [r for r, _ in jobs], [seeds] * len(jobs), [a.difficulty] * len(jobs),
+                                    [t for _, t in jobs]))
         for r in results:
             print(summarize(r), flush=True)
     else:
         results = []
-        for robot in a.robots:
-            results.append(run_robot(robot, seeds, a.difficulty))
+        for robot, task in jobs:
+            results.append(run_robot(robot, seeds, a.difficulty, task))
             print(summarize(results[-1]), flush=True)
     print(f"total wall time {time.perf_counter() - t0:.0f} s")
     if a.json:
