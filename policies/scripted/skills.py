@@ -238,3 +238,242 @@ def drive_base(ctx: SkillContext, goal_xy: np.ndarray, goal_yaw: float, tol: flo
         a[ctx.action_layout["base"]] = np.clip(gain * np.array([c * dx + s * dy, -s * dx + c * dy, dyaw]), -speed, speed)
         yield a
     return False
+
+
+def wait_until(ctx: SkillContext, condition: Any, timeout_s: float = 10.0) -> SkillGen:
+    """Hold still (arms at their targets, base stopped, grippers as commanded) until ``condition()``.
+
+    For events the robot does not cause: a part arriving on a conveyor, a machine finishing its
+    cycle, a person leaving. ``condition`` reads ``ctx`` (the newest observation) and returns
+    True (done), False (keep waiting) or None (give up: it can no longer happen). The timeout
+    counts time at full speed, as in ``move_to``.
+    """
+    budget = timeout_s
+    while budget > 0.0:
+        state = condition()
+        if state is None:
+            return False
+        if state:
+            return True
+        yield ctx.blank()
+        budget -= ctx.control_dt * max(ctx.speed_scale, 1e-3)
+    return False
+
+
+def drive_base_smooth(ctx: SkillContext, goal_xy: np.ndarray, goal_yaw: float, tol: float = 0.02,
+                      timeout_s: float = 20.0, gain: float = 2.0, yaw_tol: float = 0.02, speed: float = 1.0,
+                      ramp_s: float = 1.0) -> SkillGen:
+    """``drive_base`` whose command changes by at most 1/``ramp_s`` of full speed per second.
+
+    For driving with a payload held by friction: a step in the base velocity is an acceleration
+    spike the grip has to take; a ramped command limits it (full speed 0.8 m/s, ``ramp_s`` 1 s:
+    0.8 m/s^2). Near the goal the proportional law slows the base down at about ``gain`` / s.
+    """
+    if "base" not in ctx.action_layout:
+        return False
+    cmd = np.zeros(3)  # normalized base command, robot frame
+    step = ctx.control_dt / ramp_s
+    budget = timeout_s
+    while budget > 0.0:
+        budget -= ctx.control_dt * ctx.speed_scale
+        x, y, c, s = ctx["base_pose"]
+        yaw = math.atan2(s, c)
+        dx, dy = goal_xy[0] - x, goal_xy[1] - y
+        dyaw = math.atan2(math.sin(goal_yaw - yaw), math.cos(goal_yaw - yaw))
+        if math.hypot(dx, dy) < tol and abs(dyaw) < yaw_tol:
+            return True
+        want = np.clip(gain * np.array([c * dx + s * dy, -s * dx + c * dy, dyaw]), -speed, speed)
+        cmd = cmd + np.clip(want - cmd, -step, step)
+        a = ctx.blank()
+        a[ctx.action_layout["base"]] = cmd
+        yield a
+    return False
+
+
+# ------------------------------------------------------------------ front (horizontal) work
+# Shelves, racks and machine openings are entered from the front: the tool points horizontally and
+# moves in and out along its heading, since a top-down approach cannot pass under the board above.
+
+
+def front_tool(yaw: float = 0.0, pitch: float = 0.0) -> np.ndarray:
+    """Quaternion of a tool pointing horizontally along heading ``yaw`` (base frame), ``pitch`` rad down.
+
+    The fingers close horizontally (along the tool's y axis): a side grasp of an upright object.
+    """
+    return (Rotation.from_euler("z", yaw) * Rotation.from_euler("y", pitch - math.pi / 2)).as_quat()
+
+
+def tool_heading(quat: np.ndarray) -> np.ndarray:
+    """Horizontal unit direction (base frame) the tool points along (its -z axis on the floor plane)."""
+    d = Rotation.from_quat(quat).apply([0.0, 0.0, -1.0])
+    d[2] = 0.0
+    n = float(np.linalg.norm(d))
+    return d / n if n > 1e-6 else np.array([1.0, 0.0, 0.0])
+
+
+def move_by(ctx: SkillContext, ee: str, delta: np.ndarray, speed: float = 0.5, tol: float = 0.004, **kw: Any) -> SkillGen:
+    """Move the tool by a base-frame offset from its commanded pose, keeping the orientation."""
+    pos, quat = ctx.ee_target(ee)
+    return (yield from move_to(ctx, ee, pos + np.asarray(delta, float), quat, tol=tol, speed=speed, **kw))
+
+
+def approach_front(ctx: SkillContext, ee: str, pos: np.ndarray, yaw: float = 0.0, standoff: float = 0.10,
+                   pitch: float = 0.0, speed: float = 0.5, **kw: Any) -> SkillGen:
+    """Horizontal approach: to ``standoff`` short of ``pos`` along the heading ``yaw``, then straight in."""
+    quat = front_tool(yaw, pitch)
+    heading = np.array([math.cos(yaw), math.sin(yaw), 0.0])
+    pos = np.asarray(pos, float)
+    if not (yield from move_to(ctx, ee, pos - standoff * heading, quat, tol=0.01, **kw)):
+        return False
+    return (yield from move_to(ctx, ee, pos, quat, speed=speed, **kw))
+
+
+def retreat_front(ctx: SkillContext, ee: str, distance: float, speed: float = 0.7, **kw: Any) -> SkillGen:
+    """Straight back out along the tool's heading by ``distance``, keeping height and orientation."""
+    pos, quat = ctx.ee_target(ee)
+    return (yield from move_to(ctx, ee, pos - distance * tool_heading(quat), quat, tol=0.01, speed=speed, **kw))
+
+
+def pick_front(ctx: SkillContext, ee: str, pos: np.ndarray, yaw: float = 0.0, standoff: float = 0.10,
+               lift: float = 0.02, back_out: float = 0.10, opening: float = -1.0, pitch: float = 0.0,
+               **kw: Any) -> SkillGen:
+    """Side grasp through a front opening: open, approach horizontally to the TCP goal ``pos``, close,
+    lift by ``lift`` and back out by ``back_out``. False when the approach or the grasp fails (the
+    hand is then still in the opening: open it and ``retreat_front``)."""
+    yield from set_gripper(ctx, ee, opening, settle_s=0.1)
+    if not (yield from approach_front(ctx, ee, pos, yaw, standoff, pitch, **kw)):
+        return False
+    if not (yield from grasp(ctx, ee)):
+        return False
+    if lift > 0.0:
+        yield from move_by(ctx, ee, np.array([0.0, 0.0, lift]), speed=0.4, tol=0.008)
+    if back_out > 0.0:
+        yield from retreat_front(ctx, ee, back_out)
+    return True
+
+
+def place_front(ctx: SkillContext, ee: str, pos: np.ndarray, yaw: float = 0.0, lift: float = 0.02,
+                standoff: float = 0.12, back_out: float = 0.12, opening: float = -1.0, pitch: float = 0.0,
+                **kw: Any) -> SkillGen:
+    """Set a held object down through a front opening: in ``lift`` above the TCP goal ``pos``, down,
+    let go (``opening``), back out by ``back_out``."""
+    pos = np.asarray(pos, float)
+    if not (yield from approach_front(ctx, ee, pos + np.array([0.0, 0.0, lift]), yaw, standoff, pitch, **kw)):
+        return False
+    yield from move_to(ctx, ee, pos, front_tool(yaw, pitch), speed=0.3, timeout_s=1.5)
+    yield from set_gripper(ctx, ee, opening, settle_s=0.3)
+    return (yield from retreat_front(ctx, ee, back_out))
+
+
+def drive_base_profiled(ctx: SkillContext, goal_xy: np.ndarray, goal_yaw: float, tol: float = 0.01,
+                        yaw_tol: float = 0.02, ramp_s: float = 0.5, brake: float = 2.0, end_gain: float = 10.0,
+                        timeout_s: float = 20.0, speed: float = 1.0) -> SkillGen:
+    """Drive a mobile base to a planar goal (world frame) on a trapezoid-like speed profile.
+
+    The command (a fraction of full speed) rises by at most 1/``ramp_s`` per second, falls as
+    sqrt(2 ``brake`` d) (a deceleration of ``brake`` * v_max^2: 1.3 m/s^2 at 0.8 m/s) and ends as
+    ``end_gain`` * d, so a drive takes about distance / top speed plus the ramps instead of the
+    long exponential tail of the proportional law in ``drive_base``; the bounded acceleration also
+    spares a payload held by friction. Yaw (d in rad) follows the same law.
+    """
+    if "base" not in ctx.action_layout:
+        return False
+    cmd = np.zeros(3)  # normalized command, robot frame
+    budget = timeout_s
+    while budget > 0.0:
+        budget -= ctx.control_dt * ctx.speed_scale
+        x, y, c, s = ctx["base_pose"]
+        yaw = math.atan2(s, c)
+        d = np.array([c * (goal_xy[0] - x) + s * (goal_xy[1] - y), -s * (goal_xy[0] - x) + c * (goal_xy[1] - y)])
+        dist = float(np.linalg.norm(d))
+        dyaw = math.atan2(math.sin(goal_yaw - yaw), math.cos(goal_yaw - yaw))
+        if dist < tol and abs(dyaw) < yaw_tol:
+            return True
+        want = np.zeros(3)
+        if dist > 1e-9:
+            want[:2] = min(speed, math.sqrt(2.0 * brake * dist), end_gain * dist) * d / dist
+        want[2] = math.copysign(min(speed, math.sqrt(2.0 * brake * abs(dyaw)), end_gain * abs(dyaw)), dyaw)
+        rise = ctx.control_dt / ramp_s
+        up = np.abs(want) > np.abs(cmd)  # speeding up is ramped; slowing down follows the profile
+        cmd = np.where(up, cmd + np.clip(want - cmd, -rise, rise), want)
+        a = ctx.blank()
+        a[ctx.action_layout["base"]] = cmd
+        yield a
+    return False
+
+
+# ---------------------------------------------------------------- fixtures: placing in a nest, handles, buttons
+def servo_place(ctx: SkillContext, ee: str, held: Any, goal_xy: np.ndarray, z: float, yaw: float,
+                speed: float = 0.4, tol: float = 0.002, timeout_s: float = 3.0) -> SkillGen:
+    """Lower a held object to TCP height ``z`` keeping the object itself (not the TCP) over ``goal_xy``.
+
+    Parallel grippers whose fingers are driven separately hold a part by equal and opposite forces,
+    so the part can shift along the fingers' travel while carried; reading where the part is
+    (``held()``, base frame) at every step and steering the TCP by the error places it where the
+    fixture is. Done when the TCP is at ``z`` and the part within ``tol`` of the goal.
+    """
+    budget = timeout_s
+    while budget > 0.0:
+        tcp, _ = ctx.ee_pose(ee)
+        err = np.asarray(goal_xy, float) - np.asarray(held(), float)[:2]
+        if abs(tcp[2] - z) <= 0.003 and float(np.linalg.norm(err)) <= tol:
+            return True
+        target_z = max(z, tcp[2] - 0.01) if float(np.linalg.norm(err)) <= 4 * tol else tcp[2]  # descend once aligned
+        yield ee_action(ctx, ee, np.array([tcp[0] + err[0], tcp[1] + err[1], target_z]), top_down(yaw), speed)
+        budget -= ctx.control_dt * ctx.speed_scale
+    return False
+
+
+
+def slide_handle(ctx: SkillContext, ee: str, grip: np.ndarray, yaw: float, displacement: np.ndarray,
+                 lift: float = 0.05, speed: float = 0.5, timeout_s: float = 4.0) -> SkillGen:
+    """Pinch a handle at ``grip`` (TCP position, base frame) from above and slide it by ``displacement``.
+
+    For doors, drawers and slides on a prismatic joint: approach, close on the handle, move the
+    hand (the joint's friction is overcome by the pinch's friction), let go, lift by ``lift``.
+    Returns whether the hand reached the end of the slide.
+    """
+    yield from set_gripper(ctx, ee, -0.6, settle_s=0.2)
+    grip = np.asarray(grip, float)
+    yield from retreat(ctx, ee, max(float(ctx.ee_pose(ee)[0][2]), float(grip[2]) + lift))
+    ok = yield from move_to(ctx, ee, grip + np.array([0.0, 0.0, lift]), top_down(yaw), tol=0.01)
+    if not (ok and (yield from move_to(ctx, ee, grip, top_down(yaw), speed=0.5))):
+        yield from retreat(ctx, ee, float(grip[2]) + lift)
+        return False
+    if not (yield from grasp(ctx, ee)):
+        yield from set_gripper(ctx, ee, -0.6, settle_s=0.2)
+        yield from retreat(ctx, ee, float(grip[2]) + lift)
+        return False
+    length = float(np.linalg.norm(displacement))
+    overshoot = np.asarray(displacement, float) * (1.0 + 0.003 / length) if length > 0 else displacement
+    ok = yield from move_to(ctx, ee, grip + overshoot, top_down(yaw), tol=0.004, speed=speed, timeout_s=timeout_s)
+    yield from set_gripper(ctx, ee, -1.0, settle_s=0.2)
+    yield from retreat(ctx, ee, float(ctx.ee_target(ee)[0][2]) + 1.5 * lift)
+    return ok
+
+
+def press_button(ctx: SkillContext, ee: str, cap_top: np.ndarray, depth: Any, press_depth: float,
+                 hover: float = 0.06, speed: float = 0.15, max_push: float = 0.08) -> SkillGen:
+    """Press a push button from above with the closed fingers until ``depth()`` reads ``press_depth``.
+
+    The fingertips' offset below the TCP differs between robots, so the hand comes down slowly from
+    ``hover`` above the cap and stops on the button's own reading (its joint displacement), not at
+    a computed height. ``depth`` is a callable returning the current reading (m); it then lifts back to the hover height.
+    """
+    above = np.asarray(cap_top, float) + np.array([0.0, 0.0, hover])
+    yaw = yaw_of(ctx.ee_pose(ee)[1])
+    over = np.array([above[0], above[1], max(above[2], float(ctx.ee_pose(ee)[0][2]))])  # across first, then down
+    if not (yield from move_to(ctx, ee, over, top_down(yaw), tol=0.01)):
+        return False
+    yield from set_gripper(ctx, ee, 1.0, settle_s=0.2)  # closed fingers press (closed only here: nothing to catch)
+    if not (yield from move_to(ctx, ee, above, top_down(yaw), tol=0.006)):
+        return False
+    bottom = above - np.array([0.0, 0.0, hover + max_push])
+    pressed = False
+    budget = (hover + max_push) / (speed * ctx.max_pos_step / ctx.control_dt) + 1.0
+    while budget > 0.0 and not pressed:
+        yield ee_action(ctx, ee, bottom, top_down(yaw), speed)
+        budget -= ctx.control_dt * ctx.speed_scale
+        pressed = depth() >= press_depth
+    yield from move_to(ctx, ee, above, top_down(yaw), tol=0.01)
+    return pressed

@@ -1,0 +1,118 @@
+"""Palletizing env: API contract, reward terms, determinism, infeed, bad input, and the scripted baseline."""
+
+from __future__ import annotations
+
+import gymnasium as gym
+import numpy as np
+import pytest
+import yaml
+from humanoid_bench.policies.scripted import ScriptedPolicy
+
+import humanoid_bench  # noqa: F401
+from humanoid_bench.errors import ConfigError
+from humanoid_bench.paths import conf_dir
+
+ENV_ID = "humanoid_bench/Palletizing-v0"
+
+
+@pytest.fixture(scope="module")
+def env():
+    e = gym.make(ENV_ID, difficulty="easy")
+    yield e
+    e.close()
+
+
+def test_check_env_gymnasium_and_sb3(env):
+    from gymnasium.utils.env_checker import check_env
+    from stable_baselines3.common.env_checker import check_env as sb3_check_env
+
+    check_env(env.unwrapped, skip_render_check=True)
+    sb3_check_env(env.unwrapped, warn=False)
+
+
+def test_reward_terms_sum_and_determinism(env):
+    def rollout(seed):
+        obs, _ = env.reset(seed=seed)
+        rng = np.random.default_rng(seed)
+        out = [obs]
+        for _ in range(15):
+            obs, r, _, _, info = env.step(rng.uniform(-1, 1, env.action_space.shape).astype(np.float32))
+            terms = [v for k, v in info.items() if k.startswith("reward_")]
+            assert r == pytest.approx(sum(terms)) and len(terms) == 5
+            out += [obs, np.array([r])]
+        return np.concatenate(out)
+
+    assert np.array_equal(rollout(2), rollout(2))
+    assert not np.array_equal(rollout(2), rollout(3))
+
+
+def test_one_case_at_a_time_and_info_keys(env):
+    u = env.unwrapped
+    obs, info = env.reset(seed=0)
+    assert env.observation_space.contains(obs)
+    assert list(u._arrived) == [True, False]  # the second case waits until the first is taken
+    for _ in range(10):
+        obs, _, _, _, info = env.step(np.zeros(env.action_space.shape, np.float32))
+    assert list(u._arrived) == [True, False]
+    for key in ("success", "is_success", "units_completed", "units_target", "sim_time", "cost", "safety_events"):
+        assert key in info
+    assert info["units_target"] == 2 and info["units_completed"] == 0
+
+
+def test_bad_input_is_one_config_error():
+    with pytest.raises(ConfigError, match="difficulty"):
+        gym.make(ENV_ID, difficulty="extreme")
+    with pytest.raises(ConfigError, match="units_target"):
+        gym.make(ENV_ID, difficulty="easy", units_target=3)
+    with pytest.raises(ConfigError, match="unit_target"):
+        gym.make(ENV_ID, unit_target=3)
+
+
+def test_scripted_stacks_a_case_by_friction_grasp():
+    e = gym.make(ENV_ID, difficulty="medium", units_target=1)
+    u = e.unwrapped
+    client = u.world.client
+    policy = ScriptedPolicy(e)
+    try:
+        obs, info = e.reset(seed=0)
+        policy.reset(0)
+        fingers = {i for g in u.robot.spec.grippers for i in u.robot.gripper_links(g)}
+        airborne = 0
+        while True:
+            obs, _, term, trunc, info = e.step(policy.act(obs, info))
+            assert client.getNumConstraints() == 0
+            case = u.cases[0]
+            contacts = client.getContactPoints(bodyA=case)
+            touching = {c[4] for c in contacts if c[2] == u.robot.body}
+            if contacts and all(c[2] == u.robot.body for c in contacts) and len(touching & fingers) >= 2:
+                airborne += 1  # off the conveyor and the pallet, held only by the finger pads
+            if term or trunc:
+                break
+        assert info["end_reason"] == "success", info
+        assert info["units_completed"] == 1
+        assert airborne > 60  # lifted and carried across (> 2 s), held by friction
+        assert not [ev for ev in info["safety_events"] if ev["severity"] != "minor"]
+    finally:
+        e.close()
+
+
+def test_coworkers_site_runs_clear_of_the_cell():
+    """Co-workers walk their aisle and visit; the scripted episode still succeeds and nobody is touched."""
+    site = yaml.safe_load((conf_dir() / "site" / "coworkers.yaml").read_text())
+    e = gym.make(ENV_ID, difficulty="easy", units_target=1, site=site, safety={"speed_scaling": True})
+    policy = ScriptedPolicy(e)
+    try:
+        obs, info = e.reset(seed=1)
+        policy.reset(1)
+        events, seps = [], []
+        while True:
+            obs, _, term, trunc, info = e.step(policy.act(obs, info))
+            events += info["safety_events"]
+            seps.append(info["min_human_separation_m"])
+            if term or trunc:
+                break
+        assert info["end_reason"] == "success", info
+        assert not {ev["type"] for ev in events} & {"contact_force", "head_contact", "collision"}, events
+        assert min(seps) < 2.0  # people did come near the cell
+    finally:
+        e.close()
