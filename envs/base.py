@@ -33,6 +33,8 @@ class FactoryEnv(gym.Env):
     task_name: ClassVar[str] = "base"
     DIFFICULTIES: ClassVar[dict[str, dict[str, Any]]] = {"medium": {"units_target": 1, "time_budget_s": 30.0}}
     #: (target, distance, yaw, pitch) of the overview camera used by render()
+    #: keys of ``evaluate()`` that ``info`` carries too (beyond success, units and progress)
+    INFO_KEYS: ClassVar[tuple[str, ...]] = ()
     CAMERA: ClassVar[tuple[tuple[float, float, float], float, float, float]] = ((0.4, 0.0, 0.8), 2.0, 50.0, -30.0)
 
     def __init__(
@@ -133,6 +135,14 @@ class FactoryEnv(gym.Env):
     def dense_reward(self, evaluation: dict[str, Any], action: np.ndarray) -> dict[str, float]:
         raise NotImplementedError
 
+    def task_substep(self) -> None:
+        """Optional: task physics run after every physics substep of ``step`` (a conveyor belt, a
+        machine's cycle), before the safety monitor sees the substep. Not run while resetting."""
+
+    def _on_substep(self) -> None:
+        self.task_substep()
+        self.monitor.on_substep()
+
     def task_observation(self) -> dict[str, np.ndarray]:
         raise NotImplementedError
 
@@ -224,7 +234,7 @@ class FactoryEnv(gym.Env):
         self.controller.apply(action, scale)
         for h in self.humans:
             h.update(self.world.control_dt)
-        self.world.step(self.monitor.on_substep)
+        self.world.step(self._on_substep)
         q, qd, tau = self.robot.joint_state()
         finite = bool(np.all(np.isfinite(q)) and np.all(np.isfinite(qd)))
         safety = self.monitor.on_control_step(q, qd, tau, self.world.control_dt) if finite else {
@@ -288,6 +298,9 @@ class FactoryEnv(gym.Env):
             "min_human_separation_m": safety.get("min_human_separation_m"),
             "speed_scale": float(safety.get("speed_scale", 1.0)),
         }
+        for k in self.INFO_KEYS:
+            v = evaluation[k]
+            info[k] = v.item() if isinstance(v, np.generic) else v
         for k, v in terms.items():
             info[f"reward_{k}"] = float(v)
         return info

@@ -18,7 +18,7 @@ Description
         3 x 6 x 4 cm, its long side along the belt. Tray i takes type i.
 
     The belt is a static, frictionless slab; each physics substep, every part that rests on it
-    and touches no robot link gets the belt's velocity (see ``_belt_substep`` for why). A part
+    and touches no robot link gets the belt's velocity (see ``task_substep`` for why). A part
     the robot touches is no longer driven: it keeps its momentum and slides freely, so grasping
     stays a matter of finger friction and the belt never pulls a part out of the fingers.
 
@@ -114,6 +114,7 @@ def part_half_height(kind: int) -> float:
 
 class ConveyorSortingEnv(FactoryEnv):
     task_name: ClassVar[str] = "conveyor_sorting"
+    INFO_KEYS: ClassVar[tuple[str, ...]] = ("sorted_fraction", "missed", "missorted")
     DIFFICULTIES: ClassVar[dict[str, dict[str, Any]]] = {
         "easy": {"units_target": 4, "arrival_period_s": 7.0, "arrival_jitter": 0.3, "belt_speed_mps": 0.08,
                  "lateral": 0.01, "yaw": math.radians(5), "mass": (0.05, 0.15), "friction": (0.8, 1.0),
@@ -194,11 +195,6 @@ class ConveyorSortingEnv(FactoryEnv):
             self.monitor.register_goal_zone(centre - np.array([TRAY_INNER[0] + 0.02, TRAY_INNER[1] + 0.02, 0.01]),
                                             centre + np.array([TRAY_INNER[0] + 0.02, TRAY_INNER[1] + 0.02, 0.25]))
         self._fingers = {g: set(self.robot.gripper_links(g)) for g in self.robot.spec.grippers}
-        # The belt moves parts once per physics substep (see _belt_substep). FactoryEnv has no
-        # substep hook for tasks, so the world's step is wrapped; the safety monitor still runs
-        # after every substep as before.
-        self._plain_step = w.step
-        w.step = self._step_with_belt  # type: ignore[method-assign]
         self.parts: list[int] = [self.pool[k % N_TYPES][k // N_TYPES] for k in range(n)]
         self.types = np.arange(n) % N_TYPES
         self.arrivals = np.zeros(n)
@@ -264,15 +260,7 @@ class ConveyorSortingEnv(FactoryEnv):
         self._latched = np.full(n, -1)  # tray in which each part came to rest, -1 for none
 
     # ------------------------------------------------------------------ belt
-    def _step_with_belt(self, on_substep: Any = None) -> None:
-        def substep() -> None:
-            self._belt_substep()
-            if on_substep is not None:
-                on_substep()
-
-        self._plain_step(substep)
-
-    def _belt_substep(self) -> None:
+    def task_substep(self) -> None:
         """Spawn parts whose arrival time has come; carry the parts resting on the belt.
 
         Why velocities and not a moving body: pybullet has no conveyor surface (no tangential
@@ -388,12 +376,6 @@ class ConveyorSortingEnv(FactoryEnv):
         terms["errors"] = -w["errors"] * (evaluation["missed"] + evaluation["missorted"])
         terms["action"] = -w["action"] * float(np.dot(action, action))
         return terms
-
-    def _info(self, evaluation: dict[str, Any], safety: dict[str, Any], terms: dict[str, float]) -> dict[str, Any]:
-        info = super()._info(evaluation, safety, terms)
-        info.update(sorted_fraction=float(evaluation["sorted_fraction"]), missed=int(evaluation["missed"]),
-                    missorted=int(evaluation["missorted"]))
-        return info
 
     # ------------------------------------------------------------------ observation
     def task_observation(self) -> dict[str, np.ndarray]:
