@@ -14,6 +14,7 @@ TASKS: dict[str, tuple[str, str]] = {
     "humanoid_bench/Carrying-v0": ("humanoid_bench.envs.carrying:CarryingEnv", "carrying"),
     "humanoid_bench/ConveyorSorting-v0": ("humanoid_bench.envs.conveyor_sorting:ConveyorSortingEnv", "conveyor_sorting"),
     "humanoid_bench/Palletizing-v0": ("humanoid_bench.envs.palletizing:PalletizingEnv", "palletizing"),
+    "humanoid_bench/ShelfRestocking-v0": ("humanoid_bench.envs.shelf_restocking:ShelfRestockingEnv", "shelf_restocking"),
 }
 
 

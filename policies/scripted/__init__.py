@@ -18,6 +18,7 @@ SCRIPTS: dict[str, str] = {
     "carrying": "humanoid_bench.policies.scripted.carrying:carrying_script",
     "conveyor_sorting": "humanoid_bench.policies.scripted.conveyor_sorting:conveyor_sorting_script",
     "palletizing": "humanoid_bench.policies.scripted.palletizing:palletizing_script",
+    "shelf_restocking": "humanoid_bench.policies.scripted.shelf_restocking:shelf_restocking_script",
 }
 
 

@@ -1,0 +1,143 @@
+"""ShelfRestocking env: API contract, planogram and slot accounting, failures, the scripted baseline."""
+
+from __future__ import annotations
+
+import gymnasium as gym
+import numpy as np
+import pytest
+from humanoid_bench.envs.shelf_restocking import ITEMS, KINDS
+from humanoid_bench.policies.scripted import ScriptedPolicy
+
+import humanoid_bench  # noqa: F401
+from humanoid_bench.errors import ConfigError
+
+ENV_ID = "humanoid_bench/ShelfRestocking-v0"
+
+
+@pytest.fixture(scope="module")
+def env():
+    e = gym.make(ENV_ID)  # medium: three kinds of items
+    yield e
+    e.close()
+
+
+def _still(env) -> np.ndarray:
+    """Arms and base hold, grippers open."""
+    a = np.zeros(env.action_space.shape, np.float32)
+    for name, sl in env.unwrapped.action_layout.items():
+        if name.endswith("_gripper"):
+            a[sl] = -1.0
+    return a
+
+
+def test_check_env_gymnasium_and_sb3(env):
+    from gymnasium.utils.env_checker import check_env
+    from stable_baselines3.common.env_checker import check_env as sb3_check_env
+
+    check_env(env.unwrapped, skip_render_check=True)
+    sb3_check_env(env.unwrapped, warn=False)
+
+
+def test_reward_terms_sum_info_keys_and_determinism(env):
+    def rollout(seed):
+        obs, _ = env.reset(seed=seed)
+        rng = np.random.default_rng(seed)
+        out = [obs]
+        for _ in range(12):
+            obs, r, _, _, info = env.step(rng.uniform(-1, 1, env.action_space.shape).astype(np.float32))
+            terms = {k: v for k, v in info.items() if k.startswith("reward_")}
+            assert set(terms) == {f"reward_{t}" for t in ("reach", "grasp", "place", "units", "action")}
+            assert r == pytest.approx(sum(terms.values()))
+            for key in ("success", "is_success", "units_completed", "units_target", "sim_time", "cost", "safety_events"):
+                assert key in info
+            out += [obs, np.array([r])]
+        return np.concatenate(out)
+
+    assert np.array_equal(rollout(2), rollout(2))
+    assert not np.array_equal(rollout(2), rollout(3))
+
+
+def test_planogram_has_a_slot_for_every_item_and_varies_with_the_seed():
+    e = gym.make(ENV_ID, difficulty="hard")
+    u = e.unwrapped
+    try:
+        plans = []
+        for seed in range(4):
+            obs, _ = e.reset(seed=seed)
+            item_kind = obs[u.obs_layout["item_kind"]].reshape(-1, len(KINDS)).argmax(1)
+            slot_kind = obs[u.obs_layout["slot_kind"]].reshape(-1, len(KINDS)).argmax(1)
+            for k in range(len(KINDS)):
+                assert np.sum(slot_kind == k) >= np.sum(item_kind == k)
+            plans.append(tuple(slot_kind))
+        assert len(set(plans)) > 1
+        assert len(u.levels) == 3 and min(u.levels) < 0.85 and max(u.levels) > 1.4  # bottom and top shelf
+    finally:
+        e.close()
+
+
+def test_a_unit_is_an_item_at_rest_in_a_slot_of_its_kind(env):
+    u = env.unwrapped
+    c = u.world.client
+    env.reset(seed=0)
+    item = 0
+    kind = KINDS.index(u.item_kinds[item])
+    right = next(s for s in range(len(u.slots_xy)) if u.slot_kind[s] == kind)
+    wrong = [s for s in range(len(u.slots_xy)) if u.slot_kind[s] != kind]
+    half = ITEMS[u.item_kinds[item]].half_height
+    assert wrong
+    for slot, expected in [(right, 1), (wrong[0], 0)]:
+        (x, y), z = u.slots_xy[slot], u.levels[u.slot_level[slot]]
+        c.resetBasePositionAndOrientation(u.items[item], (x + 0.005, y - 0.005, z + half + 0.001), (0, 0, 0, 1))
+        c.resetBaseVelocity(u.items[item], (0, 0, 0), (0, 0, 0))
+        u.world.touch()
+        for _ in range(8):
+            _, _, _, _, info = env.step(_still(env))
+        assert info["units_completed"] == expected, (slot, info)
+
+
+def test_item_on_the_floor_ends_the_episode(env):
+    u = env.unwrapped
+    env.reset(seed=1)
+    u.world.client.resetBasePositionAndOrientation(u.items[0], (1.5, 1.5, 0.1), (0, 0, 0, 1))
+    u.world.touch()
+    _, _, terminated, _, info = env.step(_still(env))
+    assert terminated and info["end_reason"] == "item_dropped"
+
+
+def test_bad_configuration_is_one_clear_error():
+    with pytest.raises(ConfigError, match="difficulty"):
+        gym.make(ENV_ID, difficulty="extreme")
+    with pytest.raises(ConfigError, match="at most 6 items"):
+        gym.make(ENV_ID, units_target=7)
+    with pytest.raises(ConfigError, match="mobile base"):
+        gym.make(ENV_ID, robot="torso_humanoid")
+
+
+def test_scripted_shelves_an_item_by_friction_alone():
+    e = gym.make(ENV_ID, difficulty="easy", units_target=1)
+    u = e.unwrapped
+    client = u.world.client
+    policy = ScriptedPolicy(e)
+    fingers = {i for g in u.robot.spec.grippers for i in u.robot.gripper_links(g)}
+    try:
+        obs, info = e.reset(seed=0)
+        policy.reset(0)
+        carried, events = 0, []
+        while True:
+            obs, _, term, trunc, info = e.step(policy.act(obs, info))
+            events += info["safety_events"]
+            assert client.getNumConstraints() == 0
+            item = u.items[0]
+            contacts = client.getContactPoints(bodyA=item)
+            touching = {c[4] for c in contacts if c[2] == u.robot.body}
+            if contacts and all(c[2] == u.robot.body for c in contacts) and len(touching & fingers) >= 2:
+                carried += 1  # off the tote and the shelf, held only by the fingers
+            if term or trunc:
+                break
+        assert info["end_reason"] == "success", info
+        assert carried > 30  # carried along the shelf for more than a second
+        assert not [ev for ev in events if ev["severity"] != "minor"], events
+        pos, _ = client.getBasePositionAndOrientation(u.items[0])
+        assert pos[2] > min(u.levels) and pos[0] > u.shelf_front  # on a shelf board, inside the gondola
+    finally:
+        e.close()
