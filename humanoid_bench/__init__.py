@@ -12,6 +12,7 @@ __version__ = "0.1.0"
 TASKS: dict[str, tuple[str, str]] = {
     "humanoid_bench/PartPicking-v0": ("humanoid_bench.envs.part_picking:PartPickingEnv", "part_picking"),
     "humanoid_bench/Carrying-v0": ("humanoid_bench.envs.carrying:CarryingEnv", "carrying"),
+    "humanoid_bench/MachineTending-v0": ("humanoid_bench.envs.machine_tending:MachineTendingEnv", "machine_tending"),
     "humanoid_bench/ConveyorSorting-v0": ("humanoid_bench.envs.conveyor_sorting:ConveyorSortingEnv", "conveyor_sorting"),
     "humanoid_bench/Palletizing-v0": ("humanoid_bench.envs.palletizing:PalletizingEnv", "palletizing"),
     "humanoid_bench/ShelfRestocking-v0": ("humanoid_bench.envs.shelf_restocking:ShelfRestockingEnv", "shelf_restocking"),

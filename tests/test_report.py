@@ -191,15 +191,15 @@ def test_report_renders_in_headless_chromium_without_requests(two_runs, tmp_path
 @requires_real_env
 def test_run_without_task_runs_the_suite_and_writes_the_report(cli, tmp_path: Path) -> None:
     """The default command (here with small settings): results.db, summary.json, report.html."""
-    proc = cli("run", "suite=k_humanoid_pilot_v1", "episodes=1", "task.env_kwargs.units_target=1",
+    proc = cli("run", "suite=k_humanoid_pilot_v2", "episodes=1", "task.env_kwargs.units_target=1",
                "task.env_kwargs.time_budget_s=6", "hydra.run.dir=out")
     assert proc.returncode == 0, proc.stderr
     out = tmp_path / "out"
     for name in ("results.db", "summary.json", "report.html", "report.json", "report.csv"):
         assert (out / name).is_file(), name
     summary = json.loads((out / "summary.json").read_text())
-    assert summary["suite"] == "k_humanoid_pilot_v1" and summary["suite_version"] == "1.0"
+    assert summary["suite"] == "k_humanoid_pilot_v2" and summary["suite_version"] == "2.0"
     assert {c["site"] for c in summary["cells"]} == {"empty", "coworkers"}
     assert "episodes=1" in summary["suite_modified"]
     html = (out / "report.html").read_text(encoding="utf-8")
-    assert "k_humanoid_pilot_v1 v1.0" in html and "data:image/jpeg;base64," in html  # keyframes
+    assert "k_humanoid_pilot_v2 v2.0" in html and "data:image/jpeg;base64," in html  # keyframes

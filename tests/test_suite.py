@@ -22,22 +22,31 @@ from humanoid_bench.runner.suite import load_suite, plan_run
 
 FAKE_TASK = [o for o in FAKE_OVERRIDES if o.startswith("task.")]
 QUICK = ["runner=serial", "runner.progress=off", "report.enabled=false", "policy=random"]
-PILOT = ["suite=k_humanoid_pilot_v1"]
+PILOT = ["suite=k_humanoid_pilot_v2"]
 
 
-def pilot() -> dict:
-    return OmegaConf.to_container(OmegaConf.load(conf_dir() / "suite" / "k_humanoid_pilot_v1.yaml"))
+def pilot(version: int = 2) -> dict:
+    return OmegaConf.to_container(OmegaConf.load(conf_dir() / "suite" / f"k_humanoid_pilot_v{version}.yaml"))
 
 
 def test_pilot_suite_covers_every_task_and_both_sites() -> None:
     suite = load_suite(pilot())
-    assert suite.name == "k_humanoid_pilot_v1" and suite.version == "1.0"
+    assert suite.name == "k_humanoid_pilot_v2" and suite.version == "2.0"
     tasks = [name for _, name in humanoid_bench.TASKS.values()]
     assert {c.task for c in suite.cells} == set(tasks)
     assert {c.site for c in suite.cells} == {"empty", "coworkers"}
     assert {c.difficulty for c in suite.cells} == {"medium"}
     assert len(suite.cells) == 2 * len(tasks)
-    assert all(c.seeds == tuple(range(1000, 1020)) for c in suite.cells)  # fixed, shared seeds
+    assert all(c.seeds == tuple(range(2000, 2010)) for c in suite.cells)  # fixed, shared seeds
+
+
+def test_released_suite_v1_keeps_its_cells() -> None:
+    """v1 named its tasks as `all` when two existed; it is pinned to them, so v1 means the same run."""
+    suite = load_suite(pilot(1))
+    assert suite.name == "k_humanoid_pilot_v1" and suite.version == "1.0"
+    assert [c.cell_id for c in suite.cells] == [f"{t}/medium/{s}" for t in ("part_picking", "carrying")
+                                                 for s in ("empty", "coworkers")]
+    assert all(c.seeds == tuple(range(1000, 1020)) for c in suite.cells)
 
 
 def test_explicit_cells_and_seed_lists() -> None:
@@ -70,8 +79,8 @@ def test_bad_suite_is_one_clear_error(data: dict, message: str) -> None:
 def test_plan_applies_task_overrides_to_every_cell_and_marks_the_run_modified(compose_cfg) -> None:
     over = ["task.env_kwargs.units_target=1", "episodes=2"]
     plan = plan_run(compose_cfg([*QUICK, *PILOT, *over]), over)
-    assert plan.suite is not None and plan.suite.name == "k_humanoid_pilot_v1"
-    assert all(c.spec.seeds == (1000, 1001) for c in plan.cells)
+    assert plan.suite is not None and plan.suite.name == "k_humanoid_pilot_v2"
+    assert all(c.spec.seeds == (2000, 2001) for c in plan.cells)
     for cell in plan.live:
         assert cell.cfg.task.env_kwargs.units_target == 1 and cell.cfg.task.env_kwargs.difficulty == "medium"
         assert cell.cfg.site.name == cell.spec.site
@@ -141,10 +150,11 @@ def test_task_choice_limits_a_named_suite(compose_cfg) -> None:
     (["task.env_kwargs.units_target=1"], False),
     (["+task.env_kwargs.extra=1"], False),
     (["suite=k_humanoid_pilot_v1", "task.env_kwargs.units_target=1"], False),  # already explicit
+    (["suite=k_humanoid_pilot_v2"], False),
     (["suite=none"], False),
 ])
 def test_the_command_line_runs_the_pilot_suite_unless_a_task_or_suite_is_named(args: list[str], suite: bool) -> None:
-    assert (_suite_default(args) == [*args, "suite=k_humanoid_pilot_v1"]) == suite
+    assert (_suite_default(args) == [*args, "suite=k_humanoid_pilot_v2"]) == suite
 
 
 def test_defaults(compose_cfg) -> None:
@@ -153,7 +163,7 @@ def test_defaults(compose_cfg) -> None:
     assert cfg.runner.backend == "process" and cfg.runner.workers is None
     assert cfg.policy.name == "scripted" and cfg.robot.name == "wheeled_humanoid" and cfg.site.name == "empty"
     assert cfg.report.enabled and cfg.report.lang == "en"
-    assert compose_cfg(PILOT).suite.name == "k_humanoid_pilot_v1"
+    assert compose_cfg(PILOT).suite.name == "k_humanoid_pilot_v2"
 
 
 def test_single_task_run_with_a_site_the_env_cannot_take_is_an_error(fake_cfg, tmp_path: Path) -> None:

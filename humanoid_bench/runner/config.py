@@ -25,7 +25,7 @@ POLICY_META_KEYS = ("name", "kind")
 HASH_EXCLUDED_KEYS = ("seed", "episodes", "runner", "output_dir", "hydra", "suite", "report")
 BACKENDS = ("serial", "process", "ray")
 #: the suite `humanoid-bench run` runs when the command line names neither a suite nor a task
-DEFAULT_SUITE = "k_humanoid_pilot_v1"
+DEFAULT_SUITE = "k_humanoid_pilot_v2"
 #: episodes and first seed of a run that names no suite (``suite=none``) and sets neither
 DEFAULT_EPISODES = 10
 DEFAULT_SEED = 0

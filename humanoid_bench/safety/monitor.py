@@ -11,7 +11,8 @@ What is watched when:
 - every control step: ``separation_breach`` (speed and separation monitoring: a moving robot
   closer to a person than the protective separation distance S_p), ``reduced_speed`` (tool
   faster than the collaborative speed inside a collaborative zone with a person in it),
-  ``zone_intrusion`` (a robot link inside a keep-out zone), ``fall`` (robots that report a fall
+  ``zone_intrusion`` (a robot link inside a keep-out zone, or inside an interlocked machine's
+  working space or its guard opened while the machine runs), ``fall`` (robots that report a fall
   state), ``joint_limit`` (position within a margin of a limit, or torque saturated),
   ``payload_drop`` (a held payload let go outside every goal zone, or falling faster than a
   threshold), mechanical energy. SSM at the control rate (30 Hz by default) is within the 10 to
@@ -23,6 +24,7 @@ An event is debounced: a contact (or a joint at its limit) that persists, or bre
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -89,6 +91,18 @@ class SafetyConfig:
         return cfg
 
 
+@dataclass
+class Interlock:
+    """A machine whose working space and guard are interlocked while it runs (see register_interlock)."""
+
+    name: str
+    low: np.ndarray
+    high: np.ndarray
+    running: Callable[[], bool]
+    guard_opening: Callable[[], float] | None = None
+    opening_limit: float = 0.0
+
+
 class SafetyMonitor:
     def __init__(self, world: World, robot: Robot, config: SafetyConfig | None = None) -> None:
         self.world = world
@@ -99,6 +113,7 @@ class SafetyMonitor:
         self.humans: dict[int, Any] = {}  # body id -> humanoid_bench.sim.humans.Human
         self.collaborative_zones: list[tuple[str, np.ndarray, np.ndarray]] = []
         self.keep_out_zones: list[tuple[str, np.ndarray, np.ndarray]] = []
+        self.interlocks: list[Interlock] = []
         self._ssm = self.cfg.ssm()
         self._ee_links = [robot.links[e.link] for e in robot.spec.end_effectors.values()]
         self._feet = set(getattr(robot, "foot_link_indices", None) or ())  # feet stand on the floor
@@ -124,6 +139,16 @@ class SafetyMonitor:
         """``kind`` is ``collaborative`` or ``keep_out``; bounds are world-frame corners."""
         zone = (name, np.asarray(low, float), np.asarray(high, float))
         (self.collaborative_zones if kind == "collaborative" else self.keep_out_zones).append(zone)
+
+    def register_interlock(self, name: str, low: np.ndarray, high: np.ndarray, running: Callable[[], bool],
+                           guard_opening: Callable[[], float] | None = None, opening_limit: float = 0.0) -> None:
+        """An interlocked machine (ISO 10218-2): while ``running()`` is true, its working space
+        (world-frame corners ``low``, ``high``) is a keep-out zone and its guard must stay shut:
+        a robot link in the space, or ``guard_opening()`` (m) above ``opening_limit``, is a
+        ``zone_intrusion``. The callables read the world; the monitor still knows no task.
+        """
+        self.interlocks.append(Interlock(name, np.asarray(low, float), np.asarray(high, float), running,
+                                         guard_opening, float(opening_limit)))
 
     def reset(self) -> None:
         self._last_seen: dict[tuple, float] = {}
@@ -229,6 +254,8 @@ class SafetyMonitor:
             self._separation_monitoring(t)
         if self.collaborative_zones or self.keep_out_zones:
             self._zones(t)
+        if self.interlocks:
+            self._interlocks(t)
         fall_state = getattr(robot, "fall_state", None)
         if fall_state is not None:
             fallen, value, limit, reason = fall_state()
@@ -303,6 +330,23 @@ class SafetyMonitor:
             if links:
                 self._debounced(("zone", name), t, "zone_intrusion", len(links), 0.0, (self._link(links[0]), name))
 
+    def _interlocks(self, t: float) -> None:
+        """Running machines: robot links in the working space, guards opened (one debounced event each)."""
+        body = self.robot.body
+        for lock in self.interlocks:
+            if not lock.running():
+                continue
+            inside = pb.getOverlappingObjects(lock.low.tolist(), lock.high.tolist(), physicsClientId=self.world.cid) or []
+            links = sorted({link for b, link in inside if b == body})
+            if links:
+                self._debounced(("interlock_space", lock.name), t, "zone_intrusion", len(links), 0.0,
+                                (self._link(links[0]), lock.name))
+            if lock.guard_opening is not None:
+                opening = float(lock.guard_opening())
+                if opening > lock.opening_limit:
+                    self._debounced(("interlock_guard", lock.name), t, "zone_intrusion", opening, lock.opening_limit,
+                                    (f"{lock.name}:guard", lock.name))
+
     def speed_scale(self, nominal_speed_mps: float, control_dt: float) -> float:
         """Protective layer: the fraction of full speed allowed now (0 = monitored stop).
 
@@ -323,4 +367,4 @@ class SafetyMonitor:
         return any(np.all(pos >= lo) and np.all(pos <= hi) for lo, hi in self.goal_zones)
 
 
-__all__ = ["SEVERITIES", "SafetyConfig", "SafetyMonitor"]
+__all__ = ["SEVERITIES", "Interlock", "SafetyConfig", "SafetyMonitor"]

@@ -16,6 +16,7 @@ from humanoid_bench.errors import ConfigError
 SCRIPTS: dict[str, str] = {
     "part_picking": "humanoid_bench.policies.scripted.part_picking:part_picking_script",
     "carrying": "humanoid_bench.policies.scripted.carrying:carrying_script",
+    "machine_tending": "humanoid_bench.policies.scripted.machine_tending:machine_tending_script",
     "conveyor_sorting": "humanoid_bench.policies.scripted.conveyor_sorting:conveyor_sorting_script",
     "palletizing": "humanoid_bench.policies.scripted.palletizing:palletizing_script",
     "shelf_restocking": "humanoid_bench.policies.scripted.shelf_restocking:shelf_restocking_script",
