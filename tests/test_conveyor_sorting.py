@@ -20,32 +20,6 @@ def env():
     e.close()
 
 
-def test_check_env_gymnasium_and_sb3(env):
-    from gymnasium.utils.env_checker import check_env
-    from stable_baselines3.common.env_checker import check_env as sb3_check_env
-
-    check_env(env.unwrapped, skip_render_check=True)
-    sb3_check_env(env.unwrapped, warn=False)
-
-
-def test_reward_terms_sum_and_determinism(env):
-    def rollout(seed):
-        obs, _ = env.reset(seed=seed)
-        rng = np.random.default_rng(seed)
-        out = [obs]
-        for _ in range(60):  # 2 s: both parts arrive and ride the belt
-            obs, r, _, _, info = env.step(rng.uniform(-1, 1, env.action_space.shape).astype(np.float32))
-            terms = [v for k, v in info.items() if k.startswith("reward_")]
-            assert r == pytest.approx(sum(terms)) and len(terms) == 6
-            out += [obs, np.array([r])]
-        return np.concatenate(out)
-
-    first = rollout(2)
-    assert env.unwrapped.arrived_count == 2
-    assert np.array_equal(first, rollout(2))
-    assert not np.array_equal(first, rollout(3))
-
-
 def test_belt_carries_parts_and_an_unsorted_part_is_missed(env):
     u = env.unwrapped
     env.reset(seed=0)

@@ -22,30 +22,6 @@ def env():
     e.close()
 
 
-def test_check_env_gymnasium_and_sb3(env):
-    from gymnasium.utils.env_checker import check_env
-    from stable_baselines3.common.env_checker import check_env as sb3_check_env
-
-    check_env(env.unwrapped, skip_render_check=True)
-    sb3_check_env(env.unwrapped, warn=False)
-
-
-def test_reward_terms_sum_and_determinism(env):
-    def rollout(seed):
-        obs, _ = env.reset(seed=seed)
-        rng = np.random.default_rng(seed)
-        out = [obs]
-        for _ in range(15):
-            obs, r, _, _, info = env.step(rng.uniform(-1, 1, env.action_space.shape).astype(np.float32))
-            terms = [v for k, v in info.items() if k.startswith("reward_")]
-            assert r == pytest.approx(sum(terms)) and len(terms) == 5
-            out += [obs, np.array([r])]
-        return np.concatenate(out)
-
-    assert np.array_equal(rollout(2), rollout(2))
-    assert not np.array_equal(rollout(2), rollout(3))
-
-
 def test_one_case_at_a_time_and_info_keys(env):
     u = env.unwrapped
     obs, info = env.reset(seed=0)

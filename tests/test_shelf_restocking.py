@@ -30,33 +30,6 @@ def _still(env) -> np.ndarray:
     return a
 
 
-def test_check_env_gymnasium_and_sb3(env):
-    from gymnasium.utils.env_checker import check_env
-    from stable_baselines3.common.env_checker import check_env as sb3_check_env
-
-    check_env(env.unwrapped, skip_render_check=True)
-    sb3_check_env(env.unwrapped, warn=False)
-
-
-def test_reward_terms_sum_info_keys_and_determinism(env):
-    def rollout(seed):
-        obs, _ = env.reset(seed=seed)
-        rng = np.random.default_rng(seed)
-        out = [obs]
-        for _ in range(12):
-            obs, r, _, _, info = env.step(rng.uniform(-1, 1, env.action_space.shape).astype(np.float32))
-            terms = {k: v for k, v in info.items() if k.startswith("reward_")}
-            assert set(terms) == {f"reward_{t}" for t in ("reach", "grasp", "place", "units", "action")}
-            assert r == pytest.approx(sum(terms.values()))
-            for key in ("success", "is_success", "units_completed", "units_target", "sim_time", "cost", "safety_events"):
-                assert key in info
-            out += [obs, np.array([r])]
-        return np.concatenate(out)
-
-    assert np.array_equal(rollout(2), rollout(2))
-    assert not np.array_equal(rollout(2), rollout(3))
-
-
 def test_planogram_has_a_slot_for_every_item_and_varies_with_the_seed():
     e = gym.make(ENV_ID, difficulty="hard")
     u = e.unwrapped
