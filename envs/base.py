@@ -135,6 +135,36 @@ class FactoryEnv(gym.Env):
     def dense_reward(self, evaluation: dict[str, Any], action: np.ndarray) -> dict[str, float]:
         raise NotImplementedError
 
+    def pick_place_terms(self, pos: np.ndarray | None, held: bool, goals: list[np.ndarray],
+                         place_rate: float = 5.0) -> dict[str, float]:
+        """Dense shaping shared by pick-and-place tasks, for the object worked on now at ``pos``
+        (None: nothing left to do): while it is held, ``grasp`` = w and ``place`` =
+        w * (1 - tanh(place_rate * d)), d = its distance to the nearest of ``goals``; otherwise
+        ``reach`` = w * (1 - tanh(5 d)), d = distance from the nearest TCP to it."""
+        w = self.REWARD_WEIGHTS
+        terms = {"reach": 0.0, "grasp": 0.0, "place": 0.0}
+        if pos is None:
+            return terms
+        if held:
+            d = min((float(np.linalg.norm(pos - g)) for g in goals), default=0.0)
+            terms["grasp"] = w["grasp"]
+            terms["place"] = w["place"] * (1.0 - math.tanh(place_rate * d))
+        else:
+            d = min(float(np.linalg.norm(self.robot.ee_pose(ee)[0] - pos)) for ee in self.controller.ees)
+            terms["reach"] = w["reach"] * (1.0 - math.tanh(5.0 * d))
+        return terms
+
+    def require_mobile_base(self, why: str) -> None:
+        """One clear error for a task that drives the base on a robot that cannot (fixed base, or a
+        legged one without assisted locomotion)."""
+        if not self.robot.mobile_base:
+            from humanoid_bench.errors import ConfigError
+
+            spec = self.robot.spec
+            raise ConfigError(f"{self.task_name} needs a mobile base ({why}): wheeled, or legged with "
+                              f"base.locomotion: assisted; robot {spec.name!r} has a {spec.base.type} base with no "
+                              "base command in its actions (for the biped: robot=biped_humanoid_assisted)")
+
     def task_substep(self) -> None:
         """Optional: task physics run after every physics substep of ``step`` (a conveyor belt, a
         machine's cycle), before the safety monitor sees the substep. Not run while resetting."""

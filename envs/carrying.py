@@ -86,10 +86,7 @@ class CarryingEnv(FactoryEnv):
         n = self.units_target
         if n > len(PICKUP_Y):
             raise ConfigError(f"carrying supports at most {len(PICKUP_Y)} totes (units_target), got {n}")
-        if not self.robot.mobile_base:
-            raise ConfigError(f"carrying needs a mobile base (wheeled, or legged with base.locomotion: assisted); "
-                              f"{self.robot.spec.name!r} has a {self.robot.spec.base.type} base with no base command "
-                              "in its actions (for a biped, use e.g. robot=biped_humanoid_assisted)")
+        self.require_mobile_base("totes are carried around a corner")
         if len(self.robot.spec.end_effectors) < 2:
             raise ConfigError(f"carrying needs a robot with two end effectors; {self.robot.spec.name!r} has "
                               f"{len(self.robot.spec.end_effectors)}")

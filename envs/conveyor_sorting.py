@@ -360,18 +360,10 @@ class ConveyorSortingEnv(FactoryEnv):
 
     def dense_reward(self, evaluation: dict[str, Any], action: np.ndarray) -> dict[str, float]:
         w = self.REWARD_WEIGHTS
-        terms = {"reach": 0.0, "grasp": 0.0, "place": 0.0}
         held = [i for i in self._held if self._status[i] == 0]
-        if held:
-            i = held[0]
-            d = float(np.linalg.norm(self._states[i][0] - self.bins[self.types[i]]))
-            terms["grasp"] = w["grasp"]
-            terms["place"] = w["place"] * (1.0 - math.tanh(5.0 * d))
-        else:
-            i = self.next_part()
-            if i is not None:
-                d = min(float(np.linalg.norm(self.robot.ee_pose(ee)[0] - self._states[i][0])) for ee in self.controller.ees)
-                terms["reach"] = w["reach"] * (1.0 - math.tanh(5.0 * d))
+        i = held[0] if held else self.next_part()  # a held part first, then the next one on the belt
+        terms = self.pick_place_terms(None if i is None else self._states[i][0], bool(held),
+                                      [] if i is None else [self.bins[self.types[i]]])
         terms["units"] = w["units"] * evaluation["units_completed"]
         terms["errors"] = -w["errors"] * (evaluation["missed"] + evaluation["missorted"])
         terms["action"] = -w["action"] * float(np.dot(action, action))

@@ -363,22 +363,14 @@ class MachineTendingEnv(FactoryEnv):
 
     def dense_reward(self, evaluation: dict[str, Any], action: np.ndarray) -> dict[str, float]:
         w = self.REWARD_WEIGHTS
-        terms = {"reach": 0.0, "grasp": 0.0, "place": 0.0}
         i = self.next_blank()
-        if i is not None:
-            pos = self._states[i][0]
-            if self._held_by(self.blanks[i]) is not None:
-                if self.machined[i]:
-                    goals = [np.array(self._xy(*s) + (self.top + TRAY_H + BLANK_HALF[2],))
-                             for s, f in zip(OUTFEED_SLOTS, self._filled) if not f]
-                else:
-                    goals = [np.array(self._xy(*NEST_XY) + (self.top + NEST_PLATE + BLANK_HALF[2],))]
-                d = min((float(np.linalg.norm(pos - g)) for g in goals), default=0.0)
-                terms["grasp"] = w["grasp"]
-                terms["place"] = w["place"] * (1.0 - math.tanh(5.0 * d))
-            else:
-                d = min(float(np.linalg.norm(self.robot.ee_pose(ee)[0] - pos)) for ee in self.controller.ees)
-                terms["reach"] = w["reach"] * (1.0 - math.tanh(5.0 * d))
+        if i is not None and self.machined[i]:
+            goals = [np.array(self._xy(*s) + (self.top + TRAY_H + BLANK_HALF[2],))
+                     for s, f in zip(OUTFEED_SLOTS, self._filled) if not f]
+        else:
+            goals = [np.array(self._xy(*NEST_XY) + (self.top + NEST_PLATE + BLANK_HALF[2],))]
+        terms = self.pick_place_terms(None if i is None else self._states[i][0],
+                                      i is not None and self._held_by(self.blanks[i]) is not None, goals)
         terms["machine"] = w["machine"] * self._stage() / 4.0
         terms["units"] = w["units"] * evaluation["units_completed"]
         terms["action"] = -w["action"] * float(np.dot(action, action))

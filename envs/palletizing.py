@@ -137,9 +137,9 @@ class PalletizingEnv(FactoryEnv):
     # ------------------------------------------------------------------ scene
     def build_scene(self) -> None:
         spec = self.robot.spec
-        if not spec.grippers or not self.robot.mobile_base:
-            raise ConfigError(f"palletizing needs a robot with a gripper and a mobile base; {spec.name!r} has "
-                              f"{len(spec.grippers)} gripper(s) and a {spec.base.type} base")
+        self.require_mobile_base("the robot drives between the infeed and the pallet")
+        if not spec.grippers:
+            raise ConfigError(f"palletizing needs a robot with a gripper; {spec.name!r} has none")
         n = self.units_target
         rows, cols, layers = self.params["pattern"]
         if n > rows * cols * layers:
@@ -300,18 +300,10 @@ class PalletizingEnv(FactoryEnv):
 
     def dense_reward(self, evaluation: dict[str, Any], action: np.ndarray) -> dict[str, float]:
         w = self.REWARD_WEIGHTS
-        terms = {"reach": 0.0, "grasp": 0.0, "place": 0.0}
         i = self.next_case()
-        if i is not None:
-            pos = self._states[i][0]
-            if self._holder(self.cases[i]) is not None:
-                free = [np.array([x, y, z + CASE_HALF[2]]) for s, (x, y, z) in enumerate(self.slots) if not self._filled[s]]
-                d = float(np.linalg.norm(pos - free[0])) if free else 0.0
-                terms["grasp"] = w["grasp"]
-                terms["place"] = w["place"] * (1.0 - math.tanh(3.0 * d))
-            else:
-                d = min(float(np.linalg.norm(self.robot.ee_pose(ee)[0] - pos)) for ee in self.controller.ees)
-                terms["reach"] = w["reach"] * (1.0 - math.tanh(5.0 * d))
+        free = [np.array([x, y, z + CASE_HALF[2]]) for s, (x, y, z) in enumerate(self.slots) if not self._filled[s]]
+        terms = self.pick_place_terms(None if i is None else self._states[i][0],  # the pattern's next slot
+                                      i is not None and self._holder(self.cases[i]) is not None, free[:1], place_rate=3.0)
         terms["units"] = w["units"] * evaluation["units_completed"]
         terms["action"] = -w["action"] * float(np.dot(action, action))
         return terms

@@ -163,18 +163,10 @@ class PartPickingEnv(FactoryEnv):
 
     def dense_reward(self, evaluation: dict[str, Any], action: np.ndarray) -> dict[str, float]:
         w = self.REWARD_WEIGHTS
-        terms = {"reach": 0.0, "grasp": 0.0, "place": 0.0}
         i = self.next_part()
-        if i is not None:
-            part_pos = self._states[i][0]
-            if self._held_by(self.parts[i]) is not None:
-                free = [np.array([x, y, self.tray_top + PART_HALF[2]]) for s, (x, y) in enumerate(self.slots) if not self._filled[s]]
-                d = min((float(np.linalg.norm(part_pos - f)) for f in free), default=0.0)
-                terms["grasp"] = w["grasp"]
-                terms["place"] = w["place"] * (1.0 - math.tanh(5.0 * d))
-            else:
-                d = min(float(np.linalg.norm(self.robot.ee_pose(ee)[0] - part_pos)) for ee in self.controller.ees)
-                terms["reach"] = w["reach"] * (1.0 - math.tanh(5.0 * d))
+        free = [np.array([x, y, self.tray_top + PART_HALF[2]]) for s, (x, y) in enumerate(self.slots) if not self._filled[s]]
+        terms = self.pick_place_terms(None if i is None else self._states[i][0],
+                                      i is not None and self._held_by(self.parts[i]) is not None, free)
         terms["units"] = w["units"] * evaluation["units_completed"]
         terms["action"] = -w["action"] * float(np.dot(action, action))
         return terms

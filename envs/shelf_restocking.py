@@ -148,9 +148,7 @@ class ShelfRestockingEnv(FactoryEnv):
         n = self.units_target
         if n > len(TOTE_CELLS):
             raise ConfigError(f"shelf_restocking supports at most {len(TOTE_CELLS)} items (units_target), got {n}")
-        if not self.robot.mobile_base:
-            raise ConfigError(f"shelf_restocking needs a mobile base (the robot drives between the tote and the "
-                              f"shelf); robot {self.robot.spec.name!r} has a {self.robot.spec.base.type} base")
+        self.require_mobile_base("the robot drives between the tote and the shelf")
         w = self.world
         wc = self.robot.spec.workcell
         dx, dy = wc.offset
@@ -303,21 +301,13 @@ class ShelfRestockingEnv(FactoryEnv):
 
     def dense_reward(self, evaluation: dict[str, Any], action: np.ndarray) -> dict[str, float]:
         w = self.REWARD_WEIGHTS
-        terms = {"reach": 0.0, "grasp": 0.0, "place": 0.0}
         todo = [i for i in range(len(self.items)) if not self._placed[i] and self._states[i][0][2] >= FLOOR_Z]
-        if todo:
-            i = todo[0]
-            pos = self._states[i][0]
-            if self._held_by(self.items[i]) is not None:
-                k = self._kind_index[i]
-                free = [np.array([x, y, self.levels[self.slot_level[s]] + self._sizes[i][2]])
-                        for s, (x, y) in enumerate(self.slots_xy) if not self._filled[s] and self.slot_kind[s] == k]
-                d = min((float(np.linalg.norm(pos - f)) for f in free), default=0.0)
-                terms["grasp"] = w["grasp"]
-                terms["place"] = w["place"] * (1.0 - math.tanh(5.0 * d))
-            else:
-                d = min(float(np.linalg.norm(self.robot.ee_pose(ee)[0] - pos)) for ee in self.controller.ees)
-                terms["reach"] = w["reach"] * (1.0 - math.tanh(5.0 * d))
+        i = todo[0] if todo else None
+        free = [] if i is None else [np.array([x, y, self.levels[self.slot_level[s]] + self._sizes[i][2]])
+                                     for s, (x, y) in enumerate(self.slots_xy)
+                                     if not self._filled[s] and self.slot_kind[s] == self._kind_index[i]]
+        terms = self.pick_place_terms(None if i is None else self._states[i][0],
+                                      i is not None and self._held_by(self.items[i]) is not None, free)
         terms["units"] = w["units"] * evaluation["units_completed"]
         terms["action"] = -w["action"] * float(np.dot(action, action))
         return terms

@@ -63,9 +63,11 @@ def test_scripted_baseline_succeeds_on_each_reference_robot(robot, seeds):
         env.close()
 
 
-def test_carrying_needs_a_mobile_base():
-    with pytest.raises(ConfigError, match="torso_humanoid.*fixed base"):
-        gym.make("humanoid_bench/Carrying-v0", robot="torso_humanoid")
+@pytest.mark.parametrize("env_id", ["humanoid_bench/Carrying-v0", "humanoid_bench/Palletizing-v0",
+                                    "humanoid_bench/ShelfRestocking-v0"])
+def test_tasks_that_drive_need_a_mobile_base(env_id):
+    with pytest.raises(ConfigError, match="needs a mobile base.*torso_humanoid.*fixed base"):
+        gym.make(env_id, robot="torso_humanoid")
 
 
 def test_biped_carries_a_tote_with_assisted_locomotion():
