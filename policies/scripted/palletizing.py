@@ -1,8 +1,7 @@
 """Scripted Palletizing baseline: for each case, drive to the infeed, pick, drive to its slot, set down.
 
-Built from the shared skills (``drive_base``, ``approach``, ``grasp``, ``retreat``, ``move_to``,
-``set_gripper``, and the acceleration-limited ``drive_base_smooth`` for driving with a case in
-hand); reads case, slot and infeed positions (base frame) from the observation.
+Built from the shared skills (``drive_base``, acceleration-limited with ``ramp_s`` while a case is
+in hand, ``approach``, ``grasp``, ``retreat``, ``move_to``, ``set_gripper``); reads case, slot and infeed positions (base frame) from the observation.
 """
 
 from __future__ import annotations
@@ -15,7 +14,6 @@ from humanoid_bench.policies.scripted.skills import (
     SkillGen,
     approach,
     drive_base,
-    drive_base_smooth,
     grasp,
     grasp_yaw,
     move_many,
@@ -85,7 +83,7 @@ def palletizing_script(ctx: SkillContext) -> SkillGen:
         highest = max([infeed_w[2] + 0.06] + [slots_w[s][2] + CASE_HEIGHT for s in range(len(slots)) if s not in free])
         carry_z = highest + CLEARANCE + CASE_HEIGHT - GRIP_BELOW_TOP
         yield from retreat(ctx, ee, carry_z, speed=LIFT_SPEED)
-        yield from drive_base_smooth(ctx, _base_goal(slots_w[slot], tcp_b), 0.0, tol=0.006, yaw_tol=0.01,
+        yield from drive_base(ctx, _base_goal(slots_w[slot], tcp_b), 0.0, tol=0.006, yaw_tol=0.01,
                                      speed=CARRY_SPEED, ramp_s=CARRY_RAMP_S)
         # --- set it down in the slot and let go
         slot_b = ctx["slot_pos"].reshape(-1, 3)[slot]

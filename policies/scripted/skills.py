@@ -5,9 +5,17 @@ from the shared ``SkillContext``; it finishes by returning ``True`` (done) or ``
 Skills act only through the env's action space and read privileged state from the observation
 (``env.unwrapped.obs_layout`` names its pieces); they never call the simulator.
 
-Library: ``move_to`` (Cartesian move of one end effector), ``approach`` / ``retreat`` (vertical
-moves), ``grasp`` (close and check the grip), ``release`` (open and wait), ``transport`` (carry at
-a safe height), ``drive_base`` (base velocity toward a planar goal).
+Library:
+- arms: ``move_to`` (Cartesian move of one end effector), ``move_many`` (several at once),
+  ``approach`` / ``retreat`` (vertical moves), ``transport`` (carry at a safe height),
+  ``move_by`` (relative move);
+- grippers: ``set_gripper`` (one or several), ``grasp`` (close and check the grip), ``release``;
+- base: ``drive_base`` (proportional law, optionally acceleration-limited), ``drive_base_profiled``
+  (trapezoid-like profile with braking), ``base_world`` / ``to_world``;
+- front work (shelves, openings): ``front_tool``, ``approach_front`` / ``retreat_front``,
+  ``pick_front`` / ``place_front``;
+- fixtures: ``servo_place`` (steer a held part over a nest), ``slide_handle``, ``press_button``;
+- waiting: ``wait_until`` (for events the robot does not cause).
 """
 
 from __future__ import annotations
@@ -220,10 +228,17 @@ def to_world(ctx: SkillContext, p_base: np.ndarray) -> np.ndarray:
 
 
 def drive_base(ctx: SkillContext, goal_xy: np.ndarray, goal_yaw: float, tol: float = 0.02, timeout_s: float = 20.0,
-               gain: float = 2.0, yaw_tol: float = 0.02, speed: float = 1.0) -> SkillGen:
-    """Drive a wheeled base to a planar goal (world frame) with a proportional law, at most ``speed`` of full."""
+               gain: float = 2.0, yaw_tol: float = 0.02, speed: float = 1.0, ramp_s: float | None = None) -> SkillGen:
+    """Drive a mobile base to a planar goal (world frame) with a proportional law, at most ``speed`` of full.
+
+    With ``ramp_s`` the command changes by at most 1/``ramp_s`` of full speed per second, for
+    driving with a payload held by friction: a step in the base velocity is an acceleration spike
+    the grip has to take (full speed 0.8 m/s, ``ramp_s`` 1 s: 0.8 m/s^2). Near the goal the
+    proportional law slows the base down at about ``gain`` / s.
+    """
     if "base" not in ctx.action_layout:
         return False
+    cmd = np.zeros(3)  # normalized base command, robot frame
     budget = timeout_s
     while budget > 0.0:
         budget -= ctx.control_dt * ctx.speed_scale
@@ -233,9 +248,15 @@ def drive_base(ctx: SkillContext, goal_xy: np.ndarray, goal_yaw: float, tol: flo
         dyaw = math.atan2(math.sin(goal_yaw - yaw), math.cos(goal_yaw - yaw))
         if math.hypot(dx, dy) < tol and abs(dyaw) < yaw_tol:
             return True
-        a = ctx.blank()
         # world -> robot frame
-        a[ctx.action_layout["base"]] = np.clip(gain * np.array([c * dx + s * dy, -s * dx + c * dy, dyaw]), -speed, speed)
+        want = np.clip(gain * np.array([c * dx + s * dy, -s * dx + c * dy, dyaw]), -speed, speed)
+        if ramp_s is None:
+            cmd = want
+        else:
+            step = ctx.control_dt / ramp_s
+            cmd = cmd + np.clip(want - cmd, -step, step)
+        a = ctx.blank()
+        a[ctx.action_layout["base"]] = cmd
         yield a
     return False
 
@@ -259,35 +280,6 @@ def wait_until(ctx: SkillContext, condition: Any, timeout_s: float = 10.0) -> Sk
         budget -= ctx.control_dt * max(ctx.speed_scale, 1e-3)
     return False
 
-
-def drive_base_smooth(ctx: SkillContext, goal_xy: np.ndarray, goal_yaw: float, tol: float = 0.02,
-                      timeout_s: float = 20.0, gain: float = 2.0, yaw_tol: float = 0.02, speed: float = 1.0,
-                      ramp_s: float = 1.0) -> SkillGen:
-    """``drive_base`` whose command changes by at most 1/``ramp_s`` of full speed per second.
-
-    For driving with a payload held by friction: a step in the base velocity is an acceleration
-    spike the grip has to take; a ramped command limits it (full speed 0.8 m/s, ``ramp_s`` 1 s:
-    0.8 m/s^2). Near the goal the proportional law slows the base down at about ``gain`` / s.
-    """
-    if "base" not in ctx.action_layout:
-        return False
-    cmd = np.zeros(3)  # normalized base command, robot frame
-    step = ctx.control_dt / ramp_s
-    budget = timeout_s
-    while budget > 0.0:
-        budget -= ctx.control_dt * ctx.speed_scale
-        x, y, c, s = ctx["base_pose"]
-        yaw = math.atan2(s, c)
-        dx, dy = goal_xy[0] - x, goal_xy[1] - y
-        dyaw = math.atan2(math.sin(goal_yaw - yaw), math.cos(goal_yaw - yaw))
-        if math.hypot(dx, dy) < tol and abs(dyaw) < yaw_tol:
-            return True
-        want = np.clip(gain * np.array([c * dx + s * dy, -s * dx + c * dy, dyaw]), -speed, speed)
-        cmd = cmd + np.clip(want - cmd, -step, step)
-        a = ctx.blank()
-        a[ctx.action_layout["base"]] = cmd
-        yield a
-    return False
 
 
 # ------------------------------------------------------------------ front (horizontal) work
