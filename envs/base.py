@@ -18,7 +18,7 @@ from gymnasium import spaces
 from humanoid_bench.errors import ConfigError
 from humanoid_bench.safety.monitor import SafetyConfig, SafetyMonitor
 from humanoid_bench.sim.controllers import Controller, ControllerConfig
-from humanoid_bench.sim.humans import Human
+from humanoid_bench.sim.humans import Human, pass_through_each_other
 from humanoid_bench.sim.robot import Robot
 from humanoid_bench.sim.robot_spec import RobotSpec
 from humanoid_bench.sim.site import Site
@@ -90,6 +90,7 @@ class FactoryEnv(gym.Env):
             self.build_scene()
             self.site = Site.from_dict(site)
             self.humans = [Human(self.world, h) for h in self.site.humans]
+            pass_through_each_other(self.humans)
             for h in self.humans:
                 self.monitor.register_human(h)
                 self.world.movables.append(h.body)

@@ -224,3 +224,22 @@ def test_safety_gym_wrapper_cost_sums_info_cost():
     finally:
         env.close()
     assert total_cost == pytest.approx(total_info_cost) and total_cost > 0
+
+
+def test_coworkers_whose_walkways_cross_pass_through_each_other():
+    """Two scripted people meeting head-on must not shove each other off their scripts: that would
+    move a person a metre toward the robot and falsify every separation figure near them."""
+    a = {"name": "a", "behaviour": "walk", "route": [[1.5, -2.0], [1.5, 2.0]], "speed": 1.2, "loop": False}
+    b = {"name": "b", "behaviour": "walk", "route": [[1.5, 2.0], [1.5, -2.0]], "speed": 1.2, "loop": False}
+    env = gym.make(ENV_ID, site=site(a, b))
+    try:
+        u = env.unwrapped
+        env.reset(seed=0)
+        worst = 0.0
+        for _ in range(120):  # 4 s: they meet halfway after about 1.7 s
+            env.step(np.zeros(env.action_space.shape, np.float32))
+            worst = max(worst, *(float(np.linalg.norm(h.position()[:2] - h.xy)) for h in u.humans))
+        assert worst < 0.05, worst
+        assert [h.xy[1] for h in u.humans][0] > 1.0  # each got past the other
+    finally:
+        env.close()
