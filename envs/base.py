@@ -237,6 +237,9 @@ class FactoryEnv(gym.Env):
     # ------------------------------------------------------------------ gymnasium API
     def _reset_world(self, rng: np.random.Generator) -> None:
         self.robot.reset_home()  # out of every contact before the world drops its contact caches
+        # ... and away from every fixture: a hand that ended the last episode on a tray near its
+        # home pose would otherwise keep that contact's cached points (restore puts it back)
+        self.world.client.resetBasePositionAndOrientation(self.robot.body, (-100.0, -100.0, 100.0), (0, 0, 0, 1))
         self.world.restore()
         self.robot.reset_home()
         self.initialize_episode(rng)
