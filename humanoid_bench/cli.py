@@ -84,7 +84,7 @@ def _value_sets(overrides: Sequence[str], multirun: bool) -> list[list[str]]:
                      f"key=[a,b] for a list or key='a,b' for a string")
             try:
                 values = list(ov.sweep_string_iterator())
-            except Exception:  # glob and other sweeps that need the config: left to Hydra
+            except Exception:  # noqa: BLE001 - glob and other sweeps that need the config: left to Hydra
                 values = []
             prefix = text.split("=", 1)[0]
             choices.append([f"{prefix}={v}" for v in values] or [])

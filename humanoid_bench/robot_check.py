@@ -172,7 +172,7 @@ def stand_test(robot, seconds: float) -> dict[str, Any]:
     w = robot.world
     robot.reset_home()
     fell = None
-    for _ in range(int(round(seconds / w.control_dt))):
+    for _ in range(round(seconds / w.control_dt)):
         robot.apply()
         w.step()
         fs = robot.fall_state()

@@ -49,12 +49,12 @@ class SB3Policy(BasePolicy):
 
         try:
             algo_cls = get_class(algo)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - any import failure becomes one ConfigError naming policy.algo
             raise ConfigError(f"policy.algo {algo!r} is not an importable SB3 algorithm class ({exc}); "
                               "expected e.g. stable_baselines3.PPO") from None
         try:
             self.model = algo_cls.load(str(path), device=device)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - zip, pickle and shape errors become one ConfigError naming the file
             raise ConfigError(f"policy.checkpoint {str(path)!r} could not be loaded by {algo}: {exc}") from None
         for what, ours, theirs in (("observation", env.observation_space, self.model.observation_space),
                                    ("action", env.action_space, self.model.action_space)):

@@ -77,7 +77,7 @@ def cli(tmp_path: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
     """``cli(*args)``: ``python -m humanoid_bench *args`` in a subprocess, cwd = tmp_path."""
 
     def _run(*args: str, timeout: float = 300.0) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "humanoid_bench", *args], cwd=tmp_path, env=cli_env(),
+        return subprocess.run([sys.executable, "-m", "humanoid_bench", *args], check=False, cwd=tmp_path, env=cli_env(),
                               capture_output=True, text=True, timeout=timeout)
 
     return _run

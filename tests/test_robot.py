@@ -116,7 +116,7 @@ def _stand(robot, seconds: float, push_n: float = 0.0, push_at: float = 1.0, pus
             pos = c.getLinkState(robot.body, torso)[0]
             c.applyExternalForce(robot.body, torso, [push_n * d for d in direction], pos, pb.WORLD_FRAME)
 
-    for _ in range(int(round(seconds / w.control_dt))):
+    for _ in range(round(seconds / w.control_dt)):
         robot.apply()
         w.step(push)
         fall = robot.fall_state()
@@ -139,7 +139,7 @@ def test_biped_falls_to_a_hard_push_and_fall_state_says_so(world):
     fall = _stand(robot, 4.0, push_n=400.0, push_at=0.5, push_s=0.3)
     assert fall is not None and fall.fallen and fall.reason in ("torso_tilt", "base_height") or \
         fall.reason.startswith("link_on_floor:")
-    fallen, value, limit, reason = fall  # unpacks as the safety monitor expects
+    _fallen, value, limit, reason = fall  # unpacks as the safety monitor expects
     assert value > limit if reason != "" else True
 
 
@@ -181,7 +181,7 @@ def test_assisted_locomotion_moves_the_base_and_is_labelled(world, tmp_path):
     for _ in range(60):
         robot.apply()
         world.step()
-    x, y, yaw = robot.base_pose()
+    x, _, yaw = robot.base_pose()
     assert x > 0.4 and yaw == pytest.approx(0.4, abs=0.05) and not robot.fall_state().fallen
 
 

@@ -34,7 +34,7 @@ def step_info(t: float, units: int, *, success: bool = False, events: tuple = ()
 
 
 def accumulator(**kw: Any) -> EpisodeAccumulator:
-    ids = dict(run_id="r", task="t", robot="rb", policy="p", seed=7, episode=0, config_hash="h")
+    ids = {"run_id": "r", "task": "t", "robot": "rb", "policy": "p", "seed": 7, "episode": 0, "config_hash": "h"}
     ids.update(kw)
     return EpisodeAccumulator(**ids)
 

@@ -21,7 +21,7 @@ import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any, get_type_hints
+from typing import Any, Self, get_type_hints
 
 from humanoid_bench.safety.events import EVENT_TYPES, SEVERITIES
 from humanoid_bench.scoring.record import EpisodeRecord
@@ -250,7 +250,7 @@ class ResultsStore:
     def close(self) -> None:
         self.conn.close()
 
-    def __enter__(self) -> ResultsStore:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
