@@ -2,8 +2,9 @@
 
 It owns the world, the robot, the controller and the safety monitor, and runs the step flow of
 DESIGN §3. A task subclass supplies the hooks ``build_scene``, ``initialize_episode(rng)``,
-``evaluate() -> dict``, ``dense_reward(evaluation, action) -> dict`` and ``task_observation()``,
-plus ``DIFFICULTIES`` (per-level parameters).
+``evaluate() -> dict``, ``dense_reward(evaluation, action) -> dict`` (the task's shaping terms;
+the base adds ``units`` and ``action`` to every task's) and ``task_observation()``, plus
+``DIFFICULTIES`` (per-level parameters) and ``REWARD_WEIGHTS`` (one weight per term).
 """
 
 from __future__ import annotations
@@ -87,10 +88,15 @@ class FactoryEnv(gym.Env):
             self.robot = Robot(self.world, self.spec_robot)
             self.controller = Controller(self.robot, control_mode, ctrl_cfg)
             self.monitor = SafetyMonitor(self.world, self.robot, safety_cfg)
+            # finger links per gripper: an object touched by all of a gripper's fingers is held by it
+            self.finger_links = {g: set(self.robot.gripper_links(g)) for g in self.robot.spec.grippers}
             self.build_scene()
             self.site = Site.from_dict(site)
             self.humans = [Human(self.world, h) for h in self.site.humans]
             pass_through_each_other(self.humans)
+            # what runs after every physics substep: the monitor, after the task's physics if it has any
+            overridden = type(self).task_substep is not FactoryEnv.task_substep
+            self._substep_fn = self._on_substep if overridden else self.monitor.on_substep
             for h in self.humans:
                 self.monitor.register_human(h)
                 self.world.movables.append(h.body)
@@ -135,6 +141,15 @@ class FactoryEnv(gym.Env):
 
     def dense_reward(self, evaluation: dict[str, Any], action: np.ndarray) -> dict[str, float]:
         raise NotImplementedError
+
+    def holding_grippers(self, body: int) -> list[str]:
+        """The grippers whose fingers all touch ``body`` (a friction grasp; no constraint is made)."""
+        touching = {pt[4] for pt in self.world.client.getContactPoints(bodyA=body, bodyB=self.robot.body)}
+        return [g for g, fingers in self.finger_links.items() if fingers <= touching]
+
+    def held_by(self, body: int) -> str | None:
+        """The first gripper holding ``body``, or None."""
+        return next(iter(self.holding_grippers(body)), None)
 
     def pick_place_terms(self, pos: np.ndarray | None, held: bool, goals: list[np.ndarray],
                          place_rate: float = 5.0) -> dict[str, float]:
@@ -268,7 +283,7 @@ class FactoryEnv(gym.Env):
         self.controller.apply(action, scale)
         for h in self.humans:
             h.update(self.world.control_dt)
-        self.world.step(self._on_substep)
+        self.world.step(self._substep_fn)
         q, qd, tau = self.robot.joint_state()
         finite = bool(np.all(np.isfinite(q)) and np.all(np.isfinite(qd)))
         safety = self.monitor.on_control_step(q, qd, tau, self.world.control_dt) if finite else {
@@ -277,7 +292,10 @@ class FactoryEnv(gym.Env):
         evaluation = self.evaluate()
         units = int(evaluation["units_completed"])
         if self.reward_mode == "dense":
+            w = self.REWARD_WEIGHTS
             terms = self.dense_reward(evaluation, action)
+            terms["units"] = w["units"] * units  # the work done so far, and a small effort penalty
+            terms["action"] = -w["action"] * float(np.dot(action, action))
         else:
             terms = {"units": float(units - self._units_prev)}
         self._units_prev = units

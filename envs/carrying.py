@@ -101,7 +101,6 @@ class CarryingEnv(FactoryEnv):
         self.totes = [self._tote(f"tote_{i}", (3.0 + i, -3.0, 0.2)) for i in range(n)]
         self.monitor.register_payloads(self.totes)
         self.monitor.register_goal_zone(np.array([-1.95, DROP_Y - 0.3, RACK_TOP - 0.02]), np.array([-0.05, DROP_Y + 0.3, RACK_TOP + 0.4]))
-        self._fingers = {g: set(self.robot.gripper_links(g)) for g in self.robot.spec.grippers}
 
     def _rack(self, name: str, centre: tuple[float, float], half: tuple[float, float],
               inset: tuple[float, float]) -> None:
@@ -145,10 +144,6 @@ class CarryingEnv(FactoryEnv):
     def _tote_states(self) -> list[tuple[np.ndarray, np.ndarray, float]]:
         return self.body_states(self.totes)
 
-    def _held(self, tote: int) -> bool:
-        touching = {pt[4] for pt in self.world.client.getContactPoints(bodyA=tote, bodyB=self.robot.body)}
-        return sum(1 for f in self._fingers.values() if f <= touching) >= 2
-
     def evaluate(self) -> dict[str, Any]:
         tol = self.params["tolerance"]
         states = self._tote_states()
@@ -169,7 +164,7 @@ class CarryingEnv(FactoryEnv):
         if todo:
             i = todo[0]
             pos, quat, _ = states[i]
-            if self._held(self.totes[i]):
+            if len(self.holding_grippers(self.totes[i])) >= 2:
                 free = [np.array([x, DROP_Y]) for s, x in enumerate(DROP_X) if not self._filled[s]]
                 d = min((float(np.linalg.norm(pos[:2] - f)) for f in free), default=0.0)
                 terms["grasp"] = w["grasp"]
@@ -178,8 +173,6 @@ class CarryingEnv(FactoryEnv):
                 walls = self.end_walls(pos, quat)
                 d = float(np.mean([min(np.linalg.norm(self.robot.ee_pose(ee)[0] - p) for ee in self.controller.ees) for p in walls]))
                 terms["reach"] = w["reach"] * (1.0 - math.tanh(3.0 * d))
-        terms["units"] = w["units"] * evaluation["units_completed"]
-        terms["action"] = -w["action"] * float(np.dot(action, action))
         return terms
 
     @staticmethod

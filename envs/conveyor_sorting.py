@@ -194,7 +194,6 @@ class ConveyorSortingEnv(FactoryEnv):
         for centre in self.bins:  # releasing a part over its tray is not a payload drop
             self.monitor.register_goal_zone(centre - np.array([TRAY_INNER[0] + 0.02, TRAY_INNER[1] + 0.02, 0.01]),
                                             centre + np.array([TRAY_INNER[0] + 0.02, TRAY_INNER[1] + 0.02, 0.25]))
-        self._fingers = {g: set(self.robot.gripper_links(g)) for g in self.robot.spec.grippers}
         self.parts: list[int] = [self.pool[k % N_TYPES][k // N_TYPES] for k in range(n)]
         self.types = np.arange(n) % N_TYPES
         self.arrivals = np.zeros(n)
@@ -309,7 +308,7 @@ class ConveyorSortingEnv(FactoryEnv):
         self._held: dict[int, str] = {}
         for i, (body, (pos, _, speed)) in enumerate(zip(self.parts, states)):
             links = touching.get(body, set())
-            for g, fingers in self._fingers.items():
+            for g, fingers in self.finger_links.items():
                 if fingers <= links:
                     self._held[i] = g
             if not self._arrived[i]:
@@ -364,9 +363,7 @@ class ConveyorSortingEnv(FactoryEnv):
         i = held[0] if held else self.next_part()  # a held part first, then the next one on the belt
         terms = self.pick_place_terms(None if i is None else self._states[i][0], bool(held),
                                       [] if i is None else [self.bins[self.types[i]]])
-        terms["units"] = w["units"] * evaluation["units_completed"]
         terms["errors"] = -w["errors"] * (evaluation["missed"] + evaluation["missorted"])
-        terms["action"] = -w["action"] * float(np.dot(action, action))
         return terms
 
     # ------------------------------------------------------------------ observation

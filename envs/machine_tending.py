@@ -194,7 +194,6 @@ class MachineTendingEnv(FactoryEnv):
             "machine", np.array(xy(x0 + t, y0 + t) + (top + NEST_PLATE + NEST_WALL + 0.005,)),
             np.array(xy(x1 - t, y1 - t) + (top + h,)),
             running=lambda: self.machine_state == "running", guard_opening=self.door_opening, opening_limit=GUARD_LIMIT)
-        self._fingers = {g: set(self.robot.gripper_links(g)) for g in self.robot.spec.grippers}
         self.machine_state = "idle"
 
     def _xy(self, x: float, y: float) -> tuple[float, float]:
@@ -318,13 +317,6 @@ class MachineTendingEnv(FactoryEnv):
                 self.start_refused += 1
 
     # ------------------------------------------------------------------ evaluation
-    def _held_by(self, blank: int) -> str | None:
-        touching = {pt[4] for pt in self.world.client.getContactPoints(bodyA=blank, bodyB=self.robot.body)}
-        for g, fingers in self._fingers.items():
-            if fingers <= touching:
-                return g
-        return None
-
     def evaluate(self) -> dict[str, Any]:
         self._update_machine()
         states = self.body_states(self.blanks)
@@ -370,10 +362,8 @@ class MachineTendingEnv(FactoryEnv):
         else:
             goals = [np.array(self._xy(*NEST_XY) + (self.top + NEST_PLATE + BLANK_HALF[2],))]
         terms = self.pick_place_terms(None if i is None else self._states[i][0],
-                                      i is not None and self._held_by(self.blanks[i]) is not None, goals)
+                                      i is not None and self.held_by(self.blanks[i]) is not None, goals)
         terms["machine"] = w["machine"] * self._stage() / 4.0
-        terms["units"] = w["units"] * evaluation["units_completed"]
-        terms["action"] = -w["action"] * float(np.dot(action, action))
         return terms
 
     # ------------------------------------------------------------------ observation

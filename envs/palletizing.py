@@ -159,7 +159,6 @@ class PalletizingEnv(FactoryEnv):
         # setting a case back down on the conveyor (a missed grasp) is not a drop either
         self.monitor.register_goal_zone(np.array([INFEED_X - 0.17, INFEED_Y - 0.15, INFEED_TOP - 0.02]),
                                         np.array([INFEED_X + 0.17, INFEED_Y + 0.07, INFEED_TOP + 0.3]))
-        self._fingers = {g: set(self.robot.gripper_links(g)) for g in spec.grippers}
         self._arrival = np.zeros(n)
         self._next = 0  # index of the next case to arrive
 
@@ -242,10 +241,6 @@ class PalletizingEnv(FactoryEnv):
         return super().step(action)
 
     # ------------------------------------------------------------------ evaluation
-    def _holder(self, case: int) -> str | None:
-        touching = {pt[4] for pt in self.world.client.getContactPoints(bodyA=case, bodyB=self.robot.body)}
-        return next((g for g, f in self._fingers.items() if f <= touching), None)
-
     def _fill(self, states: list[tuple[np.ndarray, np.ndarray, float]]) -> tuple[list[bool], list[int]]:
         """Which slots hold a case (xy, yaw, layer height, upright, at rest, untouched); slot index per case or -1."""
         c = self.world.client
@@ -299,13 +294,10 @@ class PalletizingEnv(FactoryEnv):
         return None
 
     def dense_reward(self, evaluation: dict[str, Any], action: np.ndarray) -> dict[str, float]:
-        w = self.REWARD_WEIGHTS
         i = self.next_case()
         free = [np.array([x, y, z + CASE_HALF[2]]) for s, (x, y, z) in enumerate(self.slots) if not self._filled[s]]
         terms = self.pick_place_terms(None if i is None else self._states[i][0],  # the pattern's next slot
-                                      i is not None and self._holder(self.cases[i]) is not None, free[:1], place_rate=3.0)
-        terms["units"] = w["units"] * evaluation["units_completed"]
-        terms["action"] = -w["action"] * float(np.dot(action, action))
+                                      i is not None and self.held_by(self.cases[i]) is not None, free[:1], place_rate=3.0)
         return terms
 
     # ------------------------------------------------------------------ observation

@@ -111,7 +111,6 @@ class PartPickingEnv(FactoryEnv):
         self.monitor.register_payloads(self.parts)
         self.monitor.register_goal_zone(np.array([0.32 + dx, -0.28 + dy, self.tray_top - 0.01]),
                                         np.array([0.50 + dx, -0.10 + dy, self.tray_top + 0.25]))
-        self._fingers = {g: set(self.robot.gripper_links(g)) for g in self.robot.spec.grippers}
 
     def initialize_episode(self, rng: np.random.Generator) -> None:
         p = self.params
@@ -128,14 +127,6 @@ class PartPickingEnv(FactoryEnv):
     # ------------------------------------------------------------------ evaluation
     def _part_states(self) -> list[tuple[np.ndarray, np.ndarray, float]]:
         return self.body_states(self.parts)
-
-    def _held_by(self, part: int) -> str | None:
-        """The gripper that touches the part with two fingers, if any."""
-        touching = {pt[4] for pt in self.world.client.getContactPoints(bodyA=part, bodyB=self.robot.body)}
-        for g, fingers in self._fingers.items():
-            if fingers <= touching:
-                return g
-        return None
 
     def evaluate(self) -> dict[str, Any]:
         tol = self.params["tolerance"]
@@ -162,13 +153,10 @@ class PartPickingEnv(FactoryEnv):
         return None
 
     def dense_reward(self, evaluation: dict[str, Any], action: np.ndarray) -> dict[str, float]:
-        w = self.REWARD_WEIGHTS
         i = self.next_part()
         free = [np.array([x, y, self.tray_top + PART_HALF[2]]) for s, (x, y) in enumerate(self.slots) if not self._filled[s]]
         terms = self.pick_place_terms(None if i is None else self._states[i][0],
-                                      i is not None and self._held_by(self.parts[i]) is not None, free)
-        terms["units"] = w["units"] * evaluation["units_completed"]
-        terms["action"] = -w["action"] * float(np.dot(action, action))
+                                      i is not None and self.held_by(self.parts[i]) is not None, free)
         return terms
 
     # ------------------------------------------------------------------ observation

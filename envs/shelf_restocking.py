@@ -176,7 +176,6 @@ class ShelfRestockingEnv(FactoryEnv):
         self.monitor.register_goal_zone(np.array([x0 + dx, y0 + dy, self.cart_top - 0.01]), np.array([x1 + dx, y1 + dy, self.cart_top + 0.4]))
         self.monitor.register_goal_zone(np.array([self.shelf_front - 0.02, COLUMNS[0] - 0.1 + dy, self.levels[0] - 0.01]),
                                         np.array([self.shelf_front + SHELF_DEPTH, COLUMNS[-1] + 0.1 + dy, top]))
-        self._fingers = {g: set(self.robot.gripper_links(g)) for g in self.robot.spec.grippers}
         self._kind_index = np.array([KINDS.index(k) for k in self.item_kinds])
         self._sizes = np.array([[ITEMS[k].half_width, ITEMS[k].half_depth, ITEMS[k].half_height] for k in self.item_kinds])
 
@@ -292,24 +291,14 @@ class ShelfRestockingEnv(FactoryEnv):
         return {"success": units >= self.units_target, "units_completed": units, "progress": units / self.units_target,
                 "fail": bool(fail), "fail_reason": "item_dropped" if fail else None}
 
-    def _held_by(self, item: int) -> str | None:
-        touching = {pt[4] for pt in self.world.client.getContactPoints(bodyA=item, bodyB=self.robot.body)}
-        for g, fingers in self._fingers.items():
-            if fingers <= touching:
-                return g
-        return None
-
     def dense_reward(self, evaluation: dict[str, Any], action: np.ndarray) -> dict[str, float]:
-        w = self.REWARD_WEIGHTS
         todo = [i for i in range(len(self.items)) if not self._placed[i] and self._states[i][0][2] >= FLOOR_Z]
         i = todo[0] if todo else None
         free = [] if i is None else [np.array([x, y, self.levels[self.slot_level[s]] + self._sizes[i][2]])
                                      for s, (x, y) in enumerate(self.slots_xy)
                                      if not self._filled[s] and self.slot_kind[s] == self._kind_index[i]]
         terms = self.pick_place_terms(None if i is None else self._states[i][0],
-                                      i is not None and self._held_by(self.items[i]) is not None, free)
-        terms["units"] = w["units"] * evaluation["units_completed"]
-        terms["action"] = -w["action"] * float(np.dot(action, action))
+                                      i is not None and self.held_by(self.items[i]) is not None, free)
         return terms
 
     # ------------------------------------------------------------------ observation

@@ -68,7 +68,7 @@ def test_scripted_tends_the_machine_without_safety_events():
             seen["door"] = max(seen["door"], u.door_opening())
             seen["button"] = max(seen["button"], u.button_depth())
             pos, _ = u.world.client.getBasePositionAndOrientation(u.blanks[0])
-            if pos[2] > u.top + 0.12 and u._held_by(u.blanks[0]) is not None:
+            if pos[2] > u.top + 0.12 and u.held_by(u.blanks[0]) is not None:
                 seen["held_high"] += 1  # lifted over the machine's roof, between two fingers
             seen["events"] += info["safety_events"]
             return "end_reason" in info
