@@ -34,6 +34,8 @@ def run_robot(robot: str, seeds: list[int], difficulty: str, task: str = "part_p
     from humanoid_bench.policies.scripted import ScriptedPolicy
 
     from humanoid_bench.errors import ConfigError, HumanoidBenchError
+    from humanoid_bench.runner.worker import run_episode
+    from humanoid_bench.scoring.record import EpisodeAccumulator
     from humanoid_bench.sim.robot_spec import RobotSpec
 
     out: dict[str, Any] = {"robot": robot, "task": task, "episodes": []}
@@ -54,20 +56,14 @@ def run_robot(robot: str, seeds: list[int], difficulty: str, task: str = "part_p
                 "episodes": [{"seed": s, "success": False, "units": 0, "end_reason": "not_applicable"} for s in seeds]}
     policy = ScriptedPolicy(env)
     try:
-        for seed in seeds:
-            t0 = time.perf_counter()
-            obs, info = env.reset(seed=seed)
-            policy.reset(seed)
-            falls = 0
-            while True:
-                obs, _, term, trunc, info = env.step(policy.act(obs, info))
-                falls += sum(e["type"] == "fall" for e in info["safety_events"])
-                if term or trunc:
-                    break
+        for k, seed in enumerate(seeds):
+            acc = EpisodeAccumulator(run_id="robots_tasks", task=task, robot=spec.label, policy="scripted",
+                                     seed=seed, episode=k, config_hash="-")
+            rec = run_episode(env, policy, acc, seed)
             out["episodes"].append({
-                "seed": seed, "success": info.get("end_reason") == "success", "units": info["units_completed"],
-                "end_reason": info.get("end_reason"), "sim_time_s": round(info["sim_time"], 2), "falls": falls,
-                "wall_s": round(time.perf_counter() - t0, 2),
+                "seed": seed, "success": rec.end_reason == "success", "units": rec.units_completed,
+                "end_reason": rec.end_reason, "sim_time_s": round(rec.sim_time_s, 2),
+                "falls": rec.events_by_type.get("fall", 0), "wall_s": round(rec.wall_time_s, 2),
             })
     finally:
         env.close()

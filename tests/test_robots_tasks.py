@@ -19,6 +19,8 @@ from humanoid_bench.policies.scripted import ScriptedPolicy
 import humanoid_bench  # noqa: F401
 from humanoid_bench.errors import ConfigError
 from humanoid_bench.robot_check import main as robot_check_main
+from humanoid_bench.runner.worker import run_episode
+from humanoid_bench.scoring.record import EpisodeAccumulator
 
 ENV_ID = "humanoid_bench/PartPicking-v0"
 REPO = Path(__file__).resolve().parents[1]
@@ -28,15 +30,10 @@ needs_g1 = pytest.mark.skipif(not (G1_DIR / "g1_dual_arm.urdf").is_file(),
 
 
 def _episode(env, policy, seed: int) -> dict:
-    obs, info = env.reset(seed=seed)
-    policy.reset(seed)
-    falls = 0
-    while True:
-        obs, _, term, trunc, info = env.step(policy.act(obs, info))
-        falls += sum(e["type"] == "fall" for e in info["safety_events"])
-        if term or trunc:
-            info["falls"] = falls
-            return info
+    """The runner's own episode loop; end reason and falls from its record."""
+    acc = EpisodeAccumulator(run_id="t", task="t", robot="r", policy="scripted", seed=seed, episode=0, config_hash="-")
+    rec = run_episode(env, policy, acc, seed)
+    return {"end_reason": rec.end_reason, "falls": rec.events_by_type.get("fall", 0)}
 
 
 @pytest.mark.parametrize("robot", ["torso_humanoid", "biped_humanoid"])
