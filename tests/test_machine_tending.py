@@ -5,8 +5,8 @@ from __future__ import annotations
 import gymnasium as gym
 import numpy as np
 import pytest
-from humanoid_bench.policies.scripted import ScriptedPolicy
 from humanoid_bench.policies.scripted.skills import SkillContext, slide_handle
+from scripted_run import scripted_steps
 
 import humanoid_bench  # noqa: F401
 from humanoid_bench.errors import ConfigError
@@ -45,12 +45,10 @@ def test_monitor_interlock_hook(env):
     assert len(hits) == 1 and hits[0].severity == "critical" and hits[0].value == pytest.approx(0.05)
 
 
-def _run_until(e, policy, obs, info, stop):
-    client = e.unwrapped.world.client
-    while not stop(info):
-        obs, _, term, trunc, info = e.step(policy.act(obs, info))
-        assert client.getNumConstraints() == 0  # physical grasps only
-        if term or trunc:
+def _run_until(e, seed, stop):
+    """The scripted baseline until ``stop(info)`` or the episode's end; the last (obs, info)."""
+    for obs, info in scripted_steps(e, seed):
+        if stop(info):
             break
     return obs, info
 
@@ -58,10 +56,7 @@ def _run_until(e, policy, obs, info, stop):
 def test_scripted_tends_the_machine_without_safety_events():
     e = gym.make(ENV_ID, difficulty="easy")
     u = e.unwrapped
-    policy = ScriptedPolicy(e)
     try:
-        obs, info = e.reset(seed=0)
-        policy.reset(0)
         seen = {"door": 0.0, "button": 0.0, "held_high": 0, "events": []}
 
         def watch(info):
@@ -73,7 +68,7 @@ def test_scripted_tends_the_machine_without_safety_events():
             seen["events"] += info["safety_events"]
             return "end_reason" in info
 
-        _, info = _run_until(e, policy, obs, info, watch)
+        _, info = _run_until(e, 0, watch)
         assert info["end_reason"] == "success", info
         assert u.machined == [True] and u.cycles_run == 1 and u.cycles_aborted == 0
         assert seen["door"] > 0.15 and seen["button"] > 0.006  # the door slid open, the button went in
@@ -86,17 +81,14 @@ def test_scripted_tends_the_machine_without_safety_events():
 def test_opening_the_door_mid_cycle_trips_the_interlock():
     e = gym.make(ENV_ID, difficulty="easy")
     u = e.unwrapped
-    policy = ScriptedPolicy(e)
     try:
-        obs, info = e.reset(seed=0)
-        policy.reset(0)
         events = []
 
         def running(info):
             events.extend(info["safety_events"])
             return u.machine_state == "running"
 
-        obs, info = _run_until(e, policy, obs, info, running)
+        obs, info = _run_until(e, 0, running)
         assert u.machine_state == "running"
         assert not [ev for ev in events if ev["type"] == "zone_intrusion"]
         # a faulty policy: slide the door open while the machine runs

@@ -6,7 +6,7 @@ import gymnasium as gym
 import numpy as np
 import pytest
 import yaml
-from humanoid_bench.policies.scripted import ScriptedPolicy
+from scripted_run import held_in_the_air, scripted_steps
 
 import humanoid_bench  # noqa: F401
 from humanoid_bench.errors import ConfigError
@@ -47,27 +47,15 @@ def test_bad_input_is_one_config_error():
 def test_scripted_stacks_a_case_by_friction_grasp():
     e = gym.make(ENV_ID, difficulty="medium", units_target=1)
     u = e.unwrapped
-    client = u.world.client
-    policy = ScriptedPolicy(e)
     try:
-        obs, info = e.reset(seed=0)
-        policy.reset(0)
-        fingers = {i for g in u.robot.spec.grippers for i in u.robot.gripper_links(g)}
-        airborne = 0
-        while True:
-            obs, _, term, trunc, info = e.step(policy.act(obs, info))
-            assert client.getNumConstraints() == 0
-            case = u.cases[0]
-            contacts = client.getContactPoints(bodyA=case)
-            touching = {c[4] for c in contacts if c[2] == u.robot.body}
-            if contacts and all(c[2] == u.robot.body for c in contacts) and len(touching & fingers) >= 2:
-                airborne += 1  # off the conveyor and the pallet, held only by the finger pads
-            if term or trunc:
-                break
+        airborne, events = 0, []
+        for _, info in scripted_steps(e, 0):
+            events += info["safety_events"]
+            airborne += held_in_the_air(u, u.cases[0])  # off the conveyor and the pallet, on the finger pads
         assert info["end_reason"] == "success", info
         assert info["units_completed"] == 1
         assert airborne > 60  # lifted and carried across (> 2 s), held by friction
-        assert not [ev for ev in info["safety_events"] if ev["severity"] != "minor"]
+        assert not [ev for ev in events if ev["severity"] != "minor"]
     finally:
         e.close()
 
@@ -76,17 +64,11 @@ def test_coworkers_site_runs_clear_of_the_cell():
     """Co-workers walk their aisle and visit; the scripted episode still succeeds and nobody is touched."""
     site = yaml.safe_load((conf_dir() / "site" / "coworkers.yaml").read_text())
     e = gym.make(ENV_ID, difficulty="easy", units_target=1, site=site, safety={"speed_scaling": True})
-    policy = ScriptedPolicy(e)
     try:
-        obs, info = e.reset(seed=1)
-        policy.reset(1)
         events, seps = [], []
-        while True:
-            obs, _, term, trunc, info = e.step(policy.act(obs, info))
+        for _, info in scripted_steps(e, 1):
             events += info["safety_events"]
             seps.append(info["min_human_separation_m"])
-            if term or trunc:
-                break
         assert info["end_reason"] == "success", info
         assert not {ev["type"] for ev in events} & {"contact_force", "head_contact", "collision"}, events
         assert min(seps) < 2.0  # people did come near the cell
