@@ -33,9 +33,11 @@ class FactoryEnv(gym.Env):
     metadata: ClassVar[dict[str, Any]] = {"render_modes": ["human", "rgb_array"], "render_fps": 30}
     task_name: ClassVar[str] = "base"
     DIFFICULTIES: ClassVar[dict[str, dict[str, Any]]] = {"medium": {"units_target": 1, "time_budget_s": 30.0}}
-    #: (target, distance, yaw, pitch) of the overview camera used by render()
+    #: the most units the scene has room for (None: no limit beyond the difficulty's own)
+    MAX_UNITS: ClassVar[int | None] = None
     #: keys of ``evaluate()`` that ``info`` carries too (beyond success, units and progress)
     INFO_KEYS: ClassVar[tuple[str, ...]] = ()
+    #: (target, distance, yaw, pitch) of the overview camera used by render()
     CAMERA: ClassVar[tuple[tuple[float, float, float], float, float, float]] = ((0.4, 0.0, 0.8), 2.0, 50.0, -30.0)
 
     def __init__(
@@ -75,6 +77,9 @@ class FactoryEnv(gym.Env):
                 raise ConfigError(f"time_budget_s must be positive, got {time_budget_s}")
             self.params["time_budget_s"] = float(time_budget_s)
         self.units_target = int(self.params["units_target"])
+        if self.MAX_UNITS is not None and self.units_target > self.MAX_UNITS:
+            raise ConfigError(f"{self.task_name} has room for at most {self.MAX_UNITS} units (units_target), "
+                              f"got {self.units_target}")
         self.time_budget_s = float(self.params["time_budget_s"])
         self.obs_mode, self.reward_mode, self.render_mode = obs_mode, reward_mode, render_mode
         try:
@@ -169,6 +174,14 @@ class FactoryEnv(gym.Env):
             d = min(float(np.linalg.norm(self.robot.ee_pose(ee)[0] - pos)) for ee in self.controller.ees)
             terms["reach"] = w["reach"] * (1.0 - math.tanh(5.0 * d))
         return terms
+
+    def require_gripper(self) -> None:
+        """One clear error for a task that grasps, on a robot with no gripper."""
+        if not self.robot.spec.grippers:
+            from humanoid_bench.errors import ConfigError
+
+            raise ConfigError(f"{self.task_name} needs a robot with a gripper; {self.robot.spec.name!r} has none "
+                              "(map a hand's finger joints to a gripper in its YAML)")
 
     def require_mobile_base(self, why: str) -> None:
         """One clear error for a task that drives the base on a robot that cannot (fixed base, or a

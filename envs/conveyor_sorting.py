@@ -114,6 +114,7 @@ def part_half_height(kind: int) -> float:
 
 class ConveyorSortingEnv(FactoryEnv):
     task_name: ClassVar[str] = "conveyor_sorting"
+    MAX_UNITS: ClassVar[int | None] = MAX_PARTS  # four per tray
     INFO_KEYS: ClassVar[tuple[str, ...]] = ("sorted_fraction", "missed", "missorted")
     DIFFICULTIES: ClassVar[dict[str, dict[str, Any]]] = {
         "easy": {"units_target": 4, "arrival_period_s": 7.0, "arrival_jitter": 0.3, "belt_speed_mps": 0.08,
@@ -147,9 +148,6 @@ class ConveyorSortingEnv(FactoryEnv):
     def build_scene(self) -> None:
         self.params.update(self._overrides)
         n = self.units_target
-        if n > MAX_PARTS:
-            raise ConfigError(f"conveyor_sorting supports at most {MAX_PARTS} parts (units_target; four per "
-                              f"tray), got {n}")
         w = self.world
         wc = self.robot.spec.workcell
         dx, dy = wc.offset

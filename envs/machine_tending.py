@@ -85,7 +85,6 @@ from typing import Any, ClassVar
 import numpy as np
 from humanoid_bench.envs.base import FactoryEnv
 
-from humanoid_bench.errors import ConfigError
 from humanoid_bench.sim.world import pb
 
 # Layout in the robot's start frame (x forward, y left), heights above the bench top; the robot's
@@ -122,6 +121,7 @@ STATES = ("idle", "running", "done")
 
 class MachineTendingEnv(FactoryEnv):
     task_name: ClassVar[str] = "machine_tending"
+    MAX_UNITS: ClassVar[int | None] = len(INFEED_CELLS)
     INFO_KEYS: ClassVar[tuple[str, ...]] = ("machine_state", "cycles_run", "cycles_aborted", "start_refused")
     DIFFICULTIES: ClassVar[dict[str, dict[str, Any]]] = {
         "easy": {"units_target": 1, "clearance": 0.008, "mass": (0.2, 0.4), "friction": (0.8, 1.0),
@@ -138,10 +138,7 @@ class MachineTendingEnv(FactoryEnv):
     # ------------------------------------------------------------------ scene
     def build_scene(self) -> None:
         n = self.units_target
-        if n > len(INFEED_CELLS):
-            raise ConfigError(f"machine_tending supports at most {len(INFEED_CELLS)} blanks (units_target), got {n}")
-        if not any(ee.gripper for ee in self.robot.spec.end_effectors.values()):
-            raise ConfigError(f"machine_tending needs a robot with a gripper; {self.robot.spec.name!r} has none")
+        self.require_gripper()
         wc = self.robot.spec.workcell
         self._dx, self._dy = float(wc.offset[0]), float(wc.offset[1])
         top = self.top = float(wc.table_top)

@@ -136,10 +136,8 @@ class PalletizingEnv(FactoryEnv):
 
     # ------------------------------------------------------------------ scene
     def build_scene(self) -> None:
-        spec = self.robot.spec
         self.require_mobile_base("the robot drives between the infeed and the pallet")
-        if not spec.grippers:
-            raise ConfigError(f"palletizing needs a robot with a gripper; {spec.name!r} has none")
+        self.require_gripper()
         n = self.units_target
         rows, cols, layers = self.params["pattern"]
         if n > rows * cols * layers:

@@ -88,7 +88,6 @@ from typing import Any, ClassVar
 import numpy as np
 from humanoid_bench.envs.base import FactoryEnv
 
-from humanoid_bench.errors import ConfigError
 from humanoid_bench.sim.world import pb
 
 
@@ -132,6 +131,7 @@ FLOOR_Z = 0.3  # an item centre below this is on the floor
 
 class ShelfRestockingEnv(FactoryEnv):
     task_name: ClassVar[str] = "shelf_restocking"
+    MAX_UNITS: ClassVar[int | None] = len(TOTE_CELLS)
     DIFFICULTIES: ClassVar[dict[str, dict[str, Any]]] = {
         "easy": {"units_target": 2, "kinds": ("can",), "tolerance": 0.04, "mass": (0.15, 0.3),
                  "friction": (0.8, 1.0), "jitter": 0.01, "yaw": math.radians(10), "time_budget_s": 45.0},
@@ -146,8 +146,6 @@ class ShelfRestockingEnv(FactoryEnv):
     # ------------------------------------------------------------------ scene
     def build_scene(self) -> None:
         n = self.units_target
-        if n > len(TOTE_CELLS):
-            raise ConfigError(f"shelf_restocking supports at most {len(TOTE_CELLS)} items (units_target), got {n}")
         self.require_mobile_base("the robot drives between the tote and the shelf")
         w = self.world
         wc = self.robot.spec.workcell

@@ -80,7 +80,7 @@ def test_item_on_the_floor_ends_the_episode(env):
 def test_bad_configuration_is_one_clear_error():
     with pytest.raises(ConfigError, match="difficulty"):
         gym.make(ENV_ID, difficulty="extreme")
-    with pytest.raises(ConfigError, match="at most 6 items"):
+    with pytest.raises(ConfigError, match="at most 6 units"):
         gym.make(ENV_ID, units_target=7)
     with pytest.raises(ConfigError, match="mobile base"):
         gym.make(ENV_ID, robot="torso_humanoid")
