@@ -384,6 +384,8 @@ class FactoryEnv(gym.Env):
             tpos, tquat = ctrl.ee_targets[ee]
             parts[f"{ee}_ee_pose"] = np.concatenate([pos, quat])
             parts[f"{ee}_ee_target"] = np.concatenate([tpos, tquat])
+        if ctrl.torso_names:
+            parts["torso_target"] = ctrl.torso_targets()
         for g in ctrl.grippers:
             parts[f"{g}_gripper_closure"] = np.array([robot.gripper_closure(g)])
         return parts

@@ -9,8 +9,8 @@ Description
     (no attach constraints). An episode is a shift segment: ``units_target`` totes in the budget.
 
 Action space
-    That of the control mode; ``ee_delta_pose`` on ``wheeled_humanoid``: base (vx, vy, wz), left
-    EE (6), left gripper, right EE (6), right gripper. ``env.unwrapped.action_layout``.
+    That of the control mode; ``ee_delta_pose`` on ``wheeled_humanoid``: base (vx, vy, wz), torso
+    (2), left EE (6), left gripper, right EE (6), right gripper. ``env.unwrapped.action_layout``.
 
 Observation space
     Robot part as in every task. Task part: ``tote_pos`` (N x 3, base frame), ``tote_quat``

@@ -23,8 +23,8 @@ Description
     stays a matter of finger friction and the belt never pulls a part out of the fingers.
 
 Action space
-    That of the control mode; ``ee_delta_pose`` on ``wheeled_humanoid``: base (vx, vy, wz), left
-    EE (6), left gripper, right EE (6), right gripper. ``env.unwrapped.action_layout``.
+    That of the control mode; ``ee_delta_pose`` on ``wheeled_humanoid``: base (vx, vy, wz), torso
+    (2), left EE (6), left gripper, right EE (6), right gripper. ``env.unwrapped.action_layout``.
 
 Observation space
     Robot part as in every task. Task part (base frame, privileged state), N = ``units_target``

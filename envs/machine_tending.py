@@ -23,8 +23,8 @@ Description
 
 Action space
     That of the control mode (``humanoid_bench.sim.controllers``). ``ee_delta_pose`` on
-    ``wheeled_humanoid``: base (vx, vy, wz), left EE (6), left gripper, right EE (6), right
-    gripper; ``env.unwrapped.action_layout`` names the slices.
+    ``wheeled_humanoid``: base (vx, vy, wz), torso (2), left EE (6), left gripper, right EE (6),
+    right gripper; ``env.unwrapped.action_layout`` names the slices.
 
 Observation space
     Robot part as in every task. Task part (base frame, privileged state): ``blank_pos``

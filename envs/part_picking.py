@@ -10,8 +10,8 @@ Description
 
 Action space
     That of the control mode (``humanoid_bench.sim.controllers``). ``ee_delta_pose`` on
-    ``wheeled_humanoid``: 17 numbers in [-1, 1]: base (vx, vy, wz), left EE (dx, dy, dz, rx, ry,
-    rz), left gripper, right EE, right gripper. ``env.unwrapped.action_layout`` names the slices.
+    ``wheeled_humanoid``: 19 numbers in [-1, 1]: base (vx, vy, wz), torso (lift, pitch), left EE
+    (dx, dy, dz, rx, ry, rz), left gripper, right EE, right gripper. ``env.unwrapped.action_layout`` names the slices.
 
 Observation space
     ``state``: a flat float32 vector; ``dict``: the same pieces by name. Robot part: joint

@@ -2,27 +2,30 @@
 
 Description
     A mini-site (retail / franchise store) job. A gondola shelf stands in front of the robot
-    with three shelf levels; a shallow tote on a cart stands beside it (to the robot's left).
-    The tote holds products of a few kinds: cans, small boxes and bottles. Each shelf slot
-    carries a price label of one kind (the planogram); an item goes into any free slot of its
-    kind. Shelves open to the front only, so items go in and come out horizontally: the robot
-    grasps an item from the side with its gripper pointing forward, lifts it over the tote rim,
-    drives along the shelf, slides it in above the board, sets it down and backs out.
-    One unit of work is one item standing upright in a slot of its kind, within ``tolerance``
+    with four shelf levels, from a bottom shelf near the floor to a top shelf above the
+    shoulders; a shallow tote on a cart stands beside it (to the robot's left). The tote holds
+    products of a few kinds: cans, small boxes and bottles. The planogram has one gap (an empty
+    slot labelled with a kind) per item of the order; every other slot is stocked. An item goes
+    into a gap of its kind. At medium and hard there is always a gap on the bottom and one on the
+    top shelf. Shelves open to the front only, so items go in and come out horizontally: the
+    robot grasps an item from the side with its gripper pointing forward, lifts it over the tote
+    rim, drives along the shelf, lowers its torso for the bottom shelf, slides the item in above
+    the board, sets it down and backs out.
+    One unit of work is one item standing upright in a gap of its kind, within ``tolerance``
     of the slot centre, at rest and released. Grasping is physical only (friction, no attach
     constraints). An episode is a shift segment: ``units_target`` items in the time budget.
 
 Shelf levels and reach
-    Board tops at the robot's ``workcell.table_top`` -0.05, +0.27 and +0.59 m: 0.80, 1.12 and
-    1.44 m on ``wheeled_humanoid``; below the bottom board the gondola is a closed base cabinet.
-    Why not lower (measured with the robot's own IK, TCP within 1 cm, 0.35-0.55 m in front of
-    the base centre, whose front edge is at 0.28 m): in ``ee_delta_pose`` the torso stays at its
-    home pose (lift 0.22 m, shoulders at 1.34 m) and a forward-pointing tool reaches down to
-    0.80 m (0.70 m tilted 40 deg down); items are gripped 8 cm above their bottom, so 0.80 m is
-    the lowest board. Even with the torso lift at 0 and pitched 0.8 rad forward (not in this
-    action space) the lowest TCP is 0.45 m horizontal, 0.30 m tilted 80 deg: a floor-level
-    shelf (0.15 m) is out of this robot's reach. The top board (1.44 m, items gripped at up to
-    1.56 m) is reached with the base 0.43 m back from the shelf edge.
+    Board tops at the robot's ``workcell.table_top`` -0.57, -0.05, +0.27 and +0.59 m: 0.28,
+    0.80, 1.12 and 1.44 m on ``wheeled_humanoid``; below the bottom board the gondola is a closed
+    base cabinet. Reach of ``wheeled_humanoid``, measured with its own IK (forward-pointing tool,
+    TCP within 1 cm, 0.45 m in front of the base centre, whose front edge is at 0.28 m): with
+    the torso at home (lift 0.22 m) the TCP goes down to 0.80 m; with the lift at -0.25 m and
+    the torso pitched 0.3 rad forward (the ``torso`` slice of ``ee_delta_pose``) it goes down to
+    about 0.30 m, and items are gripped 8 cm above their bottom, so 0.28 m is the lowest board
+    (a retail base deck is often lower, about 0.15 m: out of this robot's reach). In that
+    posture the head and chest stay 6 cm behind the shelf's front plane. The top board (1.44 m,
+    items gripped at up to 1.56 m) is reached with the base 0.43 m back from the shelf edge.
 
 The scene (world frame = the robot's start frame)
     Shelf front edge at x = 0.60 m (clear of the arms at the home pose; the robot drives up to
@@ -32,22 +35,24 @@ The scene (world frame = the robot's start frame)
     co-worker walkways of ``site=coworkers``.
 
 Action space
-    That of the control mode; ``ee_delta_pose`` on ``wheeled_humanoid``: base (vx, vy, wz), left
-    EE (6), left gripper, right EE (6), right gripper (``env.unwrapped.action_layout``).
+    That of the control mode; ``ee_delta_pose`` on ``wheeled_humanoid``: base (vx, vy, wz),
+    torso (lift, pitch), left EE (6), left gripper, right EE (6), right gripper
+    (``env.unwrapped.action_layout``).
 
 Observation space
     Robot part as in every task. Task part (privileged state; positions in the base frame):
     ``item_pos`` (N x 3), ``item_quat`` (N x 4), ``item_kind`` (N x K one-hot, kinds
     ``KINDS``), ``item_size`` (N x 3: half width across the grip, half depth, half height),
     ``item_placed`` (N), ``slot_pos`` (M x 3, board-top centre of each slot), ``slot_kind``
-    (M x K one-hot), ``slot_filled`` (M), ``landmarks`` (3, world frame: x of the shelf's front
-    edge, x of the tote's front wall, z of the tote's rim).
+    (M x K one-hot; an all-zero row is a stocked slot, not part of this order), ``slot_filled``
+    (M), ``landmarks`` (3, world frame: x of the shelf's front edge, x of the tote's front wall,
+    z of the tote's rim).
 
 Rewards (``reward_<term>`` in ``info``)
     ``reach``  = w * (1 - tanh(5 d)), d = distance of the nearest TCP to the next item, while it
     is not held; ``grasp`` = w while a gripper holds it with both fingers; ``place`` =
     w * (1 - tanh(5 d)), d = distance of the held item to the resting point of the nearest free
-    slot of its kind; ``units`` = w * units_completed; ``action`` = -w |a|^2. The reward is their
+    gap of its kind; ``units`` = w * units_completed; ``action`` = -w |a|^2. The reward is their
     sum. ``reward_mode="sparse"``: +1 per unit completed.
 
 Success
@@ -62,21 +67,23 @@ Failure
 Randomization (from the seed)
     Each item's tote cell (2 x 3 grid), an xy jitter of +-1 cm (hard +-1.5 cm), yaw (+-10 deg,
     hard +-15 deg), mass and friction within the difficulty's ranges (torsional friction of the
-    flat bottom follows the friction), and the planogram (the kind of every slot; at least one
-    slot of each item's kind). Kinds cycle through the level's list (item i is kinds[i % K]).
+    flat bottom follows the friction), and the planogram (which slots are the order's gaps, on
+    the level's shelves, and which item kind each gap is for). Kinds cycle through the level's
+    list (item i is kinds[i % K]).
     No arrival times: the whole order is in the tote at the start.
 
 Difficulty
-    ======  =====  ===================  =========  =========  ==========  ======
-    level   items  kinds                tolerance  mass (kg)  friction    budget
-    ======  =====  ===================  =========  =========  ==========  ======
-    easy    2      can                  4 cm       0.15-0.3   0.8-1.0     45 s
-    medium  4      can, box, bottle     3 cm       0.2-0.5    0.6-1.0     60 s
-    hard    6      can, box, bottle     2 cm       0.3-0.8    0.5-0.9     75 s
-    ======  =====  ===================  =========  =========  ==========  ======
+    ======  =====  ================  =========================  =========  =========  ==========  ======
+    level   items  kinds             gaps on                    tolerance  mass (kg)  friction    budget
+    ======  =====  ================  =========================  =========  =========  ==========  ======
+    easy    2      can               the two middle shelves     4 cm       0.15-0.3   0.8-1.0     45 s
+    medium  4      can, box, bottle  all four; bottom and top   3 cm       0.2-0.5    0.6-1.0     60 s
+    hard    6      can, box, bottle  all four; bottom and top   2 cm       0.3-0.8    0.5-0.9     75 s
+    ======  =====  ================  =========================  =========  =========  ==========  ======
 
 Version history
-    v0: first release.
+    v0: first release. (Until the torso action was added the gondola had three levels from
+    0.80 m up and any free slot of the item's kind counted: records from then are not comparable.)
 """
 
 from __future__ import annotations
@@ -111,7 +118,8 @@ SHELF_FRONT = 0.60  # x of the boards' front edge: clear of the arms at the home
 SHELF_DEPTH = 0.30
 SLOT_BEHIND_FRONT = 0.09  # slot centre behind the front edge
 COLUMNS = (0.0, 0.15, 0.30, 0.45)  # slot centres along y
-LEVEL_OFFSETS = (-0.05, 0.27, 0.59)  # board tops relative to the workcell's table top
+LEVEL_OFFSETS = (-0.57, -0.05, 0.27, 0.59)  # board tops relative to the workcell's table top
+STOCKED = -1  # slot kind of a slot that is not a gap of this order (its product is on the shelf)
 BOARD = 0.02  # board thickness
 SHELF_HEIGHT = 1.85  # top of the uprights and back panel (relative to the floor, at table_top 0.85)
 
@@ -132,13 +140,18 @@ FLOOR_Z = 0.3  # an item centre below this is on the floor
 class ShelfRestockingEnv(FactoryEnv):
     task_name: ClassVar[str] = "shelf_restocking"
     MAX_UNITS: ClassVar[int | None] = len(TOTE_CELLS)
+    # gap_levels: the boards the order's gaps may be on; required_levels: boards that get a gap
+    # in every episode (bottom and top at medium and hard)
     DIFFICULTIES: ClassVar[dict[str, dict[str, Any]]] = {
         "easy": {"units_target": 2, "kinds": ("can",), "tolerance": 0.04, "mass": (0.15, 0.3),
-                 "friction": (0.8, 1.0), "jitter": 0.01, "yaw": math.radians(10), "time_budget_s": 45.0},
+                 "friction": (0.8, 1.0), "jitter": 0.01, "yaw": math.radians(10), "time_budget_s": 45.0,
+                 "gap_levels": (1, 2), "required_levels": ()},
         "medium": {"units_target": 4, "kinds": KINDS, "tolerance": 0.03, "mass": (0.2, 0.5),
-                   "friction": (0.6, 1.0), "jitter": 0.01, "yaw": math.radians(10), "time_budget_s": 60.0},
+                   "friction": (0.6, 1.0), "jitter": 0.01, "yaw": math.radians(10), "time_budget_s": 60.0,
+                   "gap_levels": (0, 1, 2, 3), "required_levels": (0, 3)},
         "hard": {"units_target": 6, "kinds": KINDS, "tolerance": 0.02, "mass": (0.3, 0.8),
-                 "friction": (0.5, 0.9), "jitter": 0.015, "yaw": math.radians(15), "time_budget_s": 75.0},
+                 "friction": (0.5, 0.9), "jitter": 0.015, "yaw": math.radians(15), "time_budget_s": 75.0,
+                 "gap_levels": (0, 1, 2, 3), "required_levels": (0, 3)},
     }
     CAMERA = ((0.45, 0.45, 1.05), 2.3, -55.0, -20.0)
     REWARD_WEIGHTS: ClassVar[dict[str, float]] = {"reach": 0.25, "grasp": 0.25, "place": 0.5, "units": 1.0, "action": 0.01}
@@ -255,11 +268,20 @@ class ShelfRestockingEnv(FactoryEnv):
             # cylinder keeps spinning on its rim for seconds
             c.changeDynamics(item, -1, mass=float(rng.uniform(*p["mass"])), lateralFriction=mu,
                              spinningFriction=mu * 0.66 * ITEMS[kind].half_width, rollingFriction=0.0005)
-        # Planogram: a slot for every item's kind, the other slots of random kinds, shuffled.
-        kinds = list(self._kind_index) + [KINDS.index(k) for k in rng.choice(p["kinds"], len(self.slots_xy) - len(self.items))]
-        self.slot_kind = np.array(kinds)[rng.permutation(len(kinds))]
+        # Planogram: one gap per item, labelled with the item's kind, on the level's gap boards (one
+        # on each required board first); every other slot is stocked (not part of this order).
+        n = len(self.items)
+        candidates = [s for s in range(len(self.slots_xy)) if self.slot_level[s] in p["gap_levels"]]
+        gaps: list[int] = []
+        for level in p["required_levels"][:n]:
+            on_level = [s for s in candidates if self.slot_level[s] == level and s not in gaps]
+            gaps.append(int(rng.choice(on_level)))
+        rest = [s for s in candidates if s not in gaps]
+        gaps += [int(s) for s in rng.choice(rest, n - len(gaps), replace=False)]
+        self.slot_kind = np.full(len(self.slots_xy), STOCKED)
+        self.slot_kind[gaps] = self._kind_index[rng.permutation(n)]
         for s, k in enumerate(self.slot_kind):
-            rgba = ITEMS[KINDS[k]].rgba
+            rgba = (0.55, 0.55, 0.55, 1.0) if k == STOCKED else ITEMS[KINDS[k]].rgba
             c.changeVisualShape(self._labels[2 * s], -1, rgbaColor=rgba)
             c.changeVisualShape(self._labels[2 * s + 1], -1, rgbaColor=(*rgba[:3], 0.45))
         self.world.touch()
@@ -304,7 +326,7 @@ class ShelfRestockingEnv(FactoryEnv):
         if not hasattr(self, "_states"):
             self.evaluate()
         states = self.body_states(self.items)
-        eye = np.eye(len(KINDS))
+        eye = np.vstack([np.eye(len(KINDS)), np.zeros(len(KINDS))])  # row -1 (STOCKED): all zero
         slots = np.array([(x, y, self.levels[lv]) for (x, y), lv in zip(self.slots_xy, self.slot_level)])
         return {
             "item_pos": self.to_base_frame(np.array([p for p, _, _ in states])),

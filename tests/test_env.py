@@ -39,9 +39,10 @@ def test_sb3_check_env():
 
 def test_spaces_and_layouts(env):
     u = env.unwrapped
-    assert env.action_space.shape == (17,)
+    assert env.action_space.shape == (19,)  # base 3, torso 2, per arm: EE 6 + gripper 1
     assert env.action_space.low.min() == -1.0 and env.action_space.high.max() == 1.0
-    assert sum(s.stop - s.start for s in u.action_layout.values()) == 17
+    assert sum(s.stop - s.start for s in u.action_layout.values()) == 19
+    assert u.action_layout["torso"] == slice(3, 5)
     obs, info = env.reset(seed=0)
     assert obs.dtype == np.float32 and obs.shape == env.observation_space.shape
     assert max(s.stop for s in u.obs_layout.values()) == obs.shape[0]
@@ -53,7 +54,7 @@ def test_step_info_and_reward_sum(env):
     env.reset(seed=1)
     rng = np.random.default_rng(0)
     for _ in range(20):
-        obs, reward, _, _, info = env.step(rng.uniform(-1, 1, 17).astype(np.float32))
+        obs, reward, _, _, info = env.step(rng.uniform(-1, 1, 19).astype(np.float32))
         assert INFO_KEYS <= set(info)
         terms = {k: v for k, v in info.items() if k.startswith("reward_")}
         assert set(terms) == {"reward_reach", "reward_grasp", "reward_place", "reward_units", "reward_action"}
@@ -67,7 +68,7 @@ def _rollout(env, seed: int, steps: int = 40):
     rng = np.random.default_rng(seed)
     out = [obs]
     for _ in range(steps):
-        obs, r, *_ = env.step(rng.uniform(-1, 1, 17).astype(np.float32))
+        obs, r, *_ = env.step(rng.uniform(-1, 1, 19).astype(np.float32))
         out.append(obs)
         out.append(np.array([r]))
     return np.concatenate(out)
@@ -95,7 +96,7 @@ def test_bad_actions_raise_value_error(env):
     env.reset(seed=0)
     with pytest.raises(ValueError, match="shape"):
         env.step(np.zeros(5))
-    bad = np.zeros(17)
+    bad = np.zeros(19)
     bad[3] = np.nan
     with pytest.raises(ValueError, match="NaN"):
         env.step(bad)
@@ -107,7 +108,7 @@ def test_sparse_reward_and_dict_obs():
         obs, _ = e.reset(seed=0)
         assert isinstance(obs, dict) and "part_pos" in obs
         assert e.observation_space.contains(obs)
-        _, r, _, _, info = e.step(np.zeros(17, np.float32))
+        _, r, _, _, info = e.step(np.zeros(19, np.float32))
         assert r == 0.0 and info["reward_units"] == 0.0
     finally:
         e.close()
@@ -155,3 +156,51 @@ def test_import_does_not_load_torch_or_pybullet():
     code = "import sys, humanoid_bench; print('torch' in sys.modules, 'pybullet' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False"]
+
+
+@pytest.fixture()
+def open_env():
+    """An env with nothing in front of the robot's hands (the shelf stands 0.6 m ahead)."""
+    e = gym.make("humanoid_bench/ShelfRestocking-v0")
+    yield e
+    e.close()
+
+
+def test_torso_action_lowers_the_torso_while_the_hand_holds_its_target(open_env):
+    """The torso slice of ee_delta_pose: end-effector targets are in the base frame, so the arm's IK
+    is solved again for the torso's new posture and the hand stays where it was commanded."""
+    from humanoid_bench.policies.scripted.skills import (
+        SkillContext,
+        front_tool,
+        move_to,
+        move_torso,
+    )
+
+    env = open_env
+    obs, info = env.reset(seed=0)
+    ctx = SkillContext(env)
+    u = env.unwrapped
+    assert ctx.torso_joints == ["torso_lift", "torso_pitch"]
+
+    def play(skill) -> bool:
+        nonlocal obs, info
+        ctx.obs, ctx.info = obs, info
+        try:
+            action = next(skill)
+            while True:
+                obs, _, _, _, info = env.step(action)
+                ctx.obs, ctx.info = obs, info
+                action = skill.send(None)
+        except StopIteration as done:
+            return bool(done.value)
+
+    goal = np.array([0.45, 0.27, 0.85])
+    assert play(move_to(ctx, "left", goal, front_tool(), tol=0.01))
+    assert play(move_torso(ctx, [0.0, 0.2]))  # lift 22 cm down, lean forward
+    for _ in range(10):
+        obs, _, _, _, info = env.step(ctx.blank())
+    lift, pitch = u.robot.positions(["torso_lift", "torso_pitch"])
+    assert lift < 0.015 and abs(pitch - 0.2) < 0.015
+    hand, _ = u.controller.measured_ee("left")
+    assert np.linalg.norm(hand - goal) < 0.01  # the arm took up the 22 cm
+    assert np.allclose(obs[u.obs_layout["torso_target"]], [0.0, 0.2], atol=1e-6)

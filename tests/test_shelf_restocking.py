@@ -43,7 +43,28 @@ def test_planogram_has_a_slot_for_every_item_and_varies_with_the_seed():
                 assert np.sum(slot_kind == k) >= np.sum(item_kind == k)
             plans.append(tuple(slot_kind))
         assert len(set(plans)) > 1
-        assert len(u.levels) == 3 and min(u.levels) < 0.85 and max(u.levels) > 1.4  # bottom and top shelf
+        assert len(u.levels) == 4 and min(u.levels) < 0.3 and max(u.levels) > 1.4  # bottom and top shelf
+    finally:
+        e.close()
+
+
+@pytest.mark.parametrize("difficulty, bottom_and_top", [("easy", False), ("medium", True), ("hard", True)])
+def test_one_gap_per_item_and_the_bottom_and_top_shelf_at_medium_and_hard(difficulty, bottom_and_top):
+    e = gym.make(ENV_ID, difficulty=difficulty)
+    u = e.unwrapped
+    try:
+        for seed in range(5):
+            obs, _ = e.reset(seed=seed)
+            one_hot = obs[u.obs_layout["slot_kind"]].reshape(-1, len(KINDS))
+            gaps = np.flatnonzero(one_hot.sum(1) > 0.5)  # stocked slots are all-zero rows
+            assert len(gaps) == u.units_target
+            item_kind = obs[u.obs_layout["item_kind"]].reshape(-1, len(KINDS)).argmax(1)
+            assert sorted(one_hot[gaps].argmax(1)) == sorted(item_kind)
+            levels = {int(u.slot_level[s]) for s in gaps}
+            if bottom_and_top:
+                assert {0, len(u.levels) - 1} <= levels
+            else:
+                assert levels <= {1, 2}
     finally:
         e.close()
 
@@ -99,5 +120,22 @@ def test_scripted_shelves_an_item_by_friction_alone():
         assert not [ev for ev in events if ev["severity"] != "minor"], events
         pos, _ = u.world.client.getBasePositionAndOrientation(u.items[0])
         assert pos[2] > min(u.levels) and pos[0] > u.shelf_front  # on a shelf board, inside the gondola
+    finally:
+        e.close()
+
+
+def test_scripted_lowers_its_torso_to_stock_the_bottom_shelf():
+    e = gym.make(ENV_ID, difficulty="medium", units_target=1)  # the one gap is on the bottom shelf
+    u = e.unwrapped
+    try:
+        lowest_lift, events = 1.0, []
+        for _, info in scripted_steps(e, 3):
+            events += info["safety_events"]
+            lowest_lift = min(lowest_lift, float(u.robot.positions(["torso_lift"])[0]))
+        assert info["end_reason"] == "success", info
+        pos, _ = u.world.client.getBasePositionAndOrientation(u.items[0])
+        assert pos[2] < u.levels[1] and pos[0] > u.shelf_front  # on the bottom board, inside the gondola
+        assert lowest_lift < 0.0  # below the lowest lift of the torso's old range
+        assert not [ev for ev in events if ev["severity"] != "minor"], events
     finally:
         e.close()

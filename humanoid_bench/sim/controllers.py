@@ -10,6 +10,10 @@ Modes (``control_mode=``):
 Every mode adds base velocity (x, y, yaw; for a wheeled base, and for a legged base with assisted
 locomotion) and one scalar per gripper (-1 open .. +1 closed). Legs under a stance controller are
 not in the action; with dynamic locomotion ``ee_delta_pose`` adds ``legs`` (joint steps).
+``ee_delta_pose`` also has ``torso`` (joint steps of at most ``max_torso_step`` for the robot's
+``torso`` joint group, when it has one): lowering or leaning the torso is how a humanoid reaches a
+bottom shelf. End-effector targets are in the base frame, so they stay put while the torso moves:
+the arms' IK is solved again for the torso's commanded posture.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ class ControllerConfig:
     max_rot_step: float = 0.10  # rad per control step
     max_joint_step: float = 0.05  # rad (or m) per control step
     max_lead: float = 0.05  # m: how far the commanded EE target may lead the measured pose
+    max_torso_step: float = 0.01  # rad (or m) per control step for the torso joints (0.3 rad/s at 30 Hz)
     ik_iterations: int = 8
 
 
@@ -52,6 +57,8 @@ class Controller:
         stance_joints = set(robot.stance_joints)  # legs under a stance controller are not the policy's
         self.joint_names = [j.name for j in robot.controlled if j.name not in gripper_joints | stance_joints]
         self.leg_names = list(robot.policy_leg_joints)  # dynamic legged locomotion: the policy drives the legs
+        torso = spec.joint_groups.get("torso", [])
+        self.torso_names = [n for n in torso if n in self.joint_names] if mode == "ee_delta_pose" else []
         self._joint_slots = robot.ctrl_slots(self.joint_names)
         layout: dict[str, slice] = {}
         n = 0
@@ -66,6 +73,8 @@ class Controller:
         if mode == "ee_delta_pose":
             if self.leg_names:
                 add("legs", len(self.leg_names))
+            if self.torso_names:
+                add("torso", len(self.torso_names))
             for ee in self.ees:
                 add(f"{ee}_ee", 6)
                 g = spec.end_effectors[ee].gripper
@@ -82,11 +91,20 @@ class Controller:
         self.action_dim = n
         self.ee_targets: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._ik_cache: dict[str, np.ndarray] = {}
+        self._torso_slots = robot.ctrl_slots(self.torso_names)
+        #: torso targets the arms' IK solves for; None until the policy first moves the torso (until
+        #: then IK starts from the measured posture, as it does for a robot without a torso action)
+        self._torso_posture: dict[str, float] | None = None
 
     # ------------------------------------------------------------------
     def reset(self) -> None:
         self.ee_targets = {ee: self.measured_ee(ee) for ee in self.ees}
         self._ik_cache = {}
+        self._torso_posture = None
+
+    def torso_targets(self) -> np.ndarray:
+        """Commanded positions of the torso joints of the action (empty without a torso slice)."""
+        return self.robot.targets[self._torso_slots].copy()
 
     def measured_ee(self, ee: str) -> tuple[np.ndarray, np.ndarray]:
         """End-effector pose in the base frame."""
@@ -127,6 +145,10 @@ class Controller:
             if "legs" in lay:
                 legs = robot.ctrl_slots(self.leg_names)
                 robot.set_targets(self.leg_names, robot.targets[legs] + action[lay["legs"]] * cfg.max_joint_step)
+            if "torso" in lay and np.any(action[lay["torso"]] != 0.0):
+                step = action[lay["torso"]] * cfg.max_torso_step
+                robot.set_targets(self.torso_names, robot.targets[self._torso_slots] + step)
+                self._torso_posture = dict(zip(self.torso_names, robot.targets[self._torso_slots].tolist()))
             for ee in self.ees:
                 self._ee_step(ee, action[lay[f"{ee}_ee"]])
         elif self.mode == "joint_position":
@@ -145,7 +167,15 @@ class Controller:
         self.robot.set_targets(self.joint_names, q[self._joint_slots])
         self.robot.set_base_velocity(0.0, 0.0, 0.0)
         self.ee_targets = {ee: self.measured_ee(ee) for ee in self.ees}
-        self._ik_cache = {ee: np.concatenate(self.ee_targets[ee]) for ee in self.ees}
+        if self._torso_posture is not None:
+            self._torso_posture = dict(zip(self.torso_names, q[self.robot.ctrl_slots(self.torso_names)].tolist()))
+        self._ik_cache = {ee: self._ik_key(*self.ee_targets[ee]) for ee in self.ees}
+
+    def _ik_key(self, pos: np.ndarray, quat: np.ndarray) -> np.ndarray:
+        """What an arm's IK solution depends on: its base-frame target and the torso's commanded posture."""
+        if self._torso_posture is None:
+            return np.concatenate([pos, quat])
+        return np.concatenate([pos, quat, list(self._torso_posture.values())])
 
     def _ee_step(self, ee: str, a: np.ndarray) -> None:
         cfg = self.cfg
@@ -160,13 +190,14 @@ class Controller:
             if np.any(a[3:] != 0.0):
                 quat = _quat_from_rotvec(a[3:] * cfg.max_rot_step, quat)
             self.ee_targets[ee] = (pos, quat)
-        key = np.concatenate([pos, quat])
+        key = self._ik_key(pos, quat)
         cached = self._ik_cache.get(ee)
         if cached is not None and np.array_equal(cached, key):
-            return  # same target in the base frame: the arm's joint targets stand
+            return  # same target in the base frame and same torso posture: the arm's joint targets stand
         c = self.robot.client
         bpos, bquat = self.robot.base_frame()
         wpos, wquat = c.multiplyTransforms(bpos, bquat, pos, quat)
         arm = self.robot.group(self.robot.spec.end_effectors[ee].arm)
-        self.robot.set_targets(arm, self.robot.ik(ee, wpos, wquat, iterations=cfg.ik_iterations))
+        self.robot.set_targets(arm, self.robot.ik(ee, wpos, wquat, iterations=cfg.ik_iterations,
+                                                  posture=self._torso_posture))
         self._ik_cache[ee] = key

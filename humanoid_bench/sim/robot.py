@@ -402,11 +402,14 @@ class Robot:
         c.changeConstraint(self._constraint, jointChildPivot=pos, jointChildFrameOrientation=q, maxForce=force)
 
     # ------------------------------------------------------------------ kinematics
-    def ik(self, ee: str, position: Sequence[float], orientation: Sequence[float], iterations: int = 30) -> np.ndarray:
+    def ik(self, ee: str, position: Sequence[float], orientation: Sequence[float], iterations: int = 30,
+           posture: dict[str, float] | None = None) -> np.ndarray:
         """Joint positions of the end effector's arm group that put its TCP at the world pose (pybullet IK).
 
         Joints outside the arm are held by giving them a large damping in pybullet's damped
-        least-squares solver, warm-started from the current posture. (pybullet's null-space
+        least-squares solver, warm-started from the current posture; ``posture`` replaces the
+        measured position of some of them (a torso on its way to its commanded posture: the arm is
+        solved for where the torso will be). (pybullet's null-space
         variant, with limits and rest poses, fails to converge on this chain: measured 0.3-0.5 m
         errors; joint limits are applied when the targets are set.)
         """
@@ -430,6 +433,8 @@ class Robot:
         if inertial_orn != (0.0, 0.0, 0.0, 1.0):
             orientation = c.multiplyTransforms((0, 0, 0), orientation, (0, 0, 0), inertial_orn)[1]
         current = self._state()[0].tolist()
+        for name, value in (posture or {}).items():
+            current[self.dof_index[name]] = value
         damping = [self._ik_damping.get(j.name, 0.05) if j.name in arm_set else 100.0 for j in self.movable]
         sol = c.calculateInverseKinematics(
             self.body, link, list(position), list(orientation),

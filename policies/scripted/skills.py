@@ -10,6 +10,7 @@ Library:
   ``approach`` / ``retreat`` (vertical moves), ``transport`` (carry at a safe height),
   ``move_by`` (relative move);
 - grippers: ``set_gripper`` (one or several), ``grasp`` (close and check the grip), ``release``;
+- torso: ``move_torso`` (lower or lean the torso; the hands keep their base-frame targets);
 - base: ``drive_base`` (proportional law, optionally acceleration-limited), ``drive_base_profiled``
   (trapezoid-like profile with braking), ``base_world`` / ``to_world``;
 - front work (shelves, openings): ``front_tool``, ``approach_front`` / ``retreat_front``,
@@ -41,6 +42,11 @@ class SkillContext:
         cfg = u.controller.cfg
         self.max_pos_step = float(cfg.max_pos_step)
         self.max_rot_step = float(cfg.max_rot_step)
+        self.max_torso_step = float(cfg.max_torso_step)
+        #: names of the action's torso joints and where they are in ``joint_pos``
+        self.torso_joints: list[str] = list(u.controller.torso_names)
+        self.torso_dof = u.robot.ctrl_slots(self.torso_joints)
+        self.torso_home = u.robot.home[self.torso_dof].copy()
         self.control_dt = float(u.world.control_dt)
         self.ee_gripper = {ee: s.gripper for ee, s in u.robot.spec.end_effectors.items()}
         self.obs: np.ndarray | dict[str, np.ndarray] = np.zeros(0)
@@ -139,6 +145,30 @@ def move_to(ctx: SkillContext, ee: str, pos: np.ndarray, quat: np.ndarray, tol: 
         if np.linalg.norm(mpos - pos) <= tol and rot_err <= rot_tol:
             return True
         yield ee_action(ctx, ee, pos, quat, speed)
+        budget -= ctx.control_dt * ctx.speed_scale
+    return False
+
+
+def move_torso(ctx: SkillContext, goal: Any, tol: float = 0.01, speed: float = 1.0, timeout_s: float = 5.0,
+               hold: dict[str, tuple[np.ndarray, np.ndarray]] | None = None) -> SkillGen:
+    """Drive the torso joints (``ctx.torso_joints`` order) to ``goal``; done when each is within ``tol``.
+
+    The hands keep their base-frame targets (the controller solves their IK for the new torso
+    posture), or move to the ``hold`` poses at the same time. False without a torso in the action.
+    """
+    if not ctx.torso_joints:
+        return False
+    goal = np.asarray(goal, float)
+    budget = timeout_s
+    while budget > 0.0:
+        measured = ctx["joint_pos"][ctx.torso_dof]
+        if np.all(np.abs(measured - goal) <= tol):
+            return True
+        a = ctx.blank()
+        a[ctx.action_layout["torso"]] = np.clip((goal - ctx["torso_target"]) / ctx.max_torso_step, -speed, speed)
+        for ee, (pos, quat) in (hold or {}).items():
+            ee_action(ctx, ee, pos, quat, out=a)
+        yield a
         budget -= ctx.control_dt * ctx.speed_scale
     return False
 

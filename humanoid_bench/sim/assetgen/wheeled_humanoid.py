@@ -4,14 +4,15 @@ Kinematics (robot frame: x forward, y left, z up):
 - mobile base driven through three virtual planar joints (``base_x``, ``base_y``, ``base_yaw``);
   the wheels are drawn, the planar motion is a velocity-controlled joint chain, which is how a
   holonomic base behaves under its own controller and keeps the simulation fast and exact;
-- torso lift (prismatic, 0..0.30 m) and torso pitch;
+- torso lift (prismatic, -0.25..0.30 m: the column telescopes into the base, so the arms reach a
+  bottom shelf) and torso pitch;
 - head pan/tilt carrying ``camera_link``;
 - two 7-DoF arms (shoulder pitch/roll/yaw, elbow, wrist yaw/pitch/roll), 0.32 m upper arm,
   0.28 m forearm, 0.135 m wrist-to-TCP: reach about 0.73 m from the shoulder;
 - a parallel-jaw gripper on each arm: two prismatic fingers, 0..90 mm opening, 60 N each,
   and a ``<side>_tcp`` frame between the finger pads (tool axis -z in the zero pose).
 
-Height 1.35 m (lift at 0) to 1.65 m (lift at 0.30 m). Regenerate with
+Height 1.10 m (lift at -0.25 m) to 1.65 m (lift at 0.30 m); 1.57 m at the home lift of 0.22 m. Regenerate with
 ``python -m humanoid_bench.sim.assetgen``.
 """
 
@@ -83,7 +84,7 @@ def build() -> UrdfBuilder:
     b.joint(Joint("base_x", "prismatic", "world_link", "base_x_link", axis=(1, 0, 0), lower=-50, upper=50, effort=3000, velocity=1.0))
     b.joint(Joint("base_y", "prismatic", "base_x_link", "base_y_link", axis=(0, 1, 0), lower=-50, upper=50, effort=3000, velocity=1.0))
     b.joint(Joint("base_yaw", "continuous", "base_y_link", "base_link", axis=(0, 0, 1), effort=1500, velocity=1.5))
-    b.joint(Joint("torso_lift", "prismatic", "base_link", "torso_lift_link", (0, 0, 0.28), axis=(0, 0, 1), lower=0.0, upper=0.30, effort=2000, velocity=0.2, damping=5.0))
+    b.joint(Joint("torso_lift", "prismatic", "base_link", "torso_lift_link", (0, 0, 0.28), axis=(0, 0, 1), lower=-0.25, upper=0.30, effort=2000, velocity=0.2, damping=5.0))
     b.joint(Joint("torso_pitch", "revolute", "torso_lift_link", "torso_link", (0, 0, 0.5), axis=(0, 1, 0), lower=-0.2, upper=0.8, effort=600, velocity=1.0, damping=2.0))
     b.joint(Joint("head_pan", "revolute", "torso_link", "head_pan_link", (0, 0, 0.41), axis=(0, 0, 1), lower=-1.5, upper=1.5, effort=10, velocity=2.0, damping=0.1))
     b.joint(Joint("head_tilt", "revolute", "head_pan_link", "head_link", (0, 0, 0.06), axis=(0, 1, 0), lower=-0.5, upper=1.0, effort=10, velocity=2.0, damping=0.1))
