@@ -15,8 +15,8 @@ Action space
 
 Observation space
     ``state``: a flat float32 vector; ``dict``: the same pieces by name. Robot part: joint
-    positions and velocities, base pose, EE poses and commanded targets (base frame), gripper
-    closures. Task part (base frame, privileged state): ``part_pos`` (N x 3), ``part_quat``
+    positions and velocities, base pose, EE poses and commanded targets (base frame), the torso's
+    commanded joint positions (``torso_target``), gripper closures. Task part (base frame, privileged state): ``part_pos`` (N x 3), ``part_quat``
     (N x 4), ``part_placed`` (N), ``slot_pos`` (4 x 3), ``slot_filled`` (4).
     ``env.unwrapped.obs_layout`` names the slices of the flat vector.
 
