@@ -41,11 +41,13 @@ FINGER_REACH = 0.04  # fingertips beyond the TCP, plus margin: the TCP stays thi
 ITEM_MARGIN = 0.04  # a held item's face stays this far out of an opening while the base drives
 SHIFT_SPEED = 0.1  # of the max EE step: 4.5 cm/s for sideways corrections with an item in the grip
 DRIVE_TOL = 0.015  # m; the arm takes up what the base leaves (targets are read after the drive)
-# Torso postures (lift m, pitch rad; the robot's ``torso`` joints): at home a forward-pointing tool
-# reaches down to 0.80 m; lowered and leaning it reaches 0.30 m (measured with the robot's IK), with
-# the head and chest still 6 cm short of the shelf's front plane at the work distance.
+# The low torso posture, by joint (m, rad), of a lift-and-pitch torso like wheeled_humanoid's: at
+# home a forward-pointing tool reaches down to 0.80 m; lowered and leaning it reaches 0.30 m
+# (measured with the robot's IK), with the head and chest still 6 cm short of the shelf's front
+# plane at the work distance. A robot whose torso lacks these joints keeps its home posture (the
+# biped's waist cannot lower its shoulders: the bottom shelf is out of its reach).
 HOME_POSTURE_MIN_Z = 0.75  # TCP heights below this are worked with the torso lowered
-LOW_POSTURE = (-0.25, 0.3)
+LOW_POSTURE = {"torso_lift": -0.25, "torso_pitch": 0.3}
 IDLE_HAND = (0.25, 1.05, 0.62)  # x, and z at the home and at the low posture, of a hand that is not working
 
 
@@ -79,10 +81,10 @@ def _shift(ctx: SkillContext, ee: str, y: float) -> SkillGen:
 def _posture(ctx: SkillContext, ee: str, tcp_z: float, hold: np.ndarray) -> SkillGen:
     """Lower the torso for work below ``HOME_POSTURE_MIN_Z`` or raise it back to its home posture,
     while the hand moves to ``hold`` (base frame, pointing forward, out of every opening)."""
-    if not ctx.torso_joints:
+    if not set(LOW_POSTURE) <= set(ctx.torso_joints):
         return True
     low = tcp_z < HOME_POSTURE_MIN_Z
-    goal = np.array(LOW_POSTURE if low else ctx.torso_home)
+    goal = np.array([LOW_POSTURE[n] if low else h for n, h in zip(ctx.torso_joints, ctx.torso_home)])
     if np.allclose(ctx["torso_target"], goal, atol=1e-6):
         return True
     # the other hands tucked in close to the body, below the shoulders of the new posture
