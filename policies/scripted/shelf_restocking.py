@@ -122,6 +122,7 @@ def shelf_restocking_script(ctx: SkillContext) -> SkillGen:
     lateral = float(ctx.ee_pose(ee)[0][1])
     attempts: dict[int, int] = {}
     shelf_w, tote_w, rim = (float(v) for v in ctx["landmarks"])
+    can_lower = set(LOW_POSTURE) <= set(ctx.torso_joints)
     # every hand pointing forward, pulled back, before the base drives up to the shelf
     yield from move_many(ctx, {e: (np.array([0.32, float(ctx.ee_pose(e)[0][1]), rim + 0.08]), front_tool())
                                for e in ctx.ee_gripper}, tol=0.015)
@@ -134,7 +135,9 @@ def shelf_restocking_script(ctx: SkillContext) -> SkillGen:
         slot_kinds = np.where(one_hot.max(1) > 0.5, one_hot.argmax(1), -1)  # -1: stocked, not in this order
         world = [to_world(ctx, p) for p in items]
         slots_w = [to_world(ctx, p) for p in slots]
-        free = [s for s in range(len(slots)) if ctx["slot_filled"][s] < 0.5]
+        # gaps too low for a torso that cannot lower stay empty: an item let go short of the board falls
+        free = [s for s in range(len(slots)) if ctx["slot_filled"][s] < 0.5
+                and (can_lower or slots_w[s][2] + GRIP_ABOVE_BOTTOM >= HOME_POSTURE_MIN_Z)]
         upright = [Rotation.from_quat(q).apply([0, 0, 1.0])[2] > 0.95 for q in ctx["item_quat"].reshape(-1, 4)]
         todo = [i for i in range(len(items)) if ctx["item_placed"][i] < 0.5 and upright[i] and world[i][2] > 0.5
                 and attempts.get(i, 0) < 3 and any(slot_kinds[s] == kinds[i] for s in free)]
