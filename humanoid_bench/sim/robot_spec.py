@@ -59,6 +59,28 @@ class GripperSpec:
 
 
 @dataclass
+class GraspSpec:
+    """How a hand picks a small part from above, for the scripted baselines (optional).
+
+    A parallel gripper needs none of this. A multi-finger hand whose thumb and fingers reach well
+    past the TCP, or whose wrist reaches the bench only around one heading, describes it here; the
+    scripts then choose the part, the grasp heading and the slot by the hand's clearance to the
+    neighbouring parts, and steer the held part (not the TCP) over its goal when placing.
+    """
+
+    #: base-frame tool yaw (rad) the wrist reaches best palm down, for a part straight ahead of ``pivot``:
+    #: the centre of the grasp yaws tried
+    yaw: float = 0.0
+    #: base-frame point [x, y] (m; the shoulder) whose bearing to the part turns that centre with it
+    #: (the hand points away from the shoulder); null: the centre is ``yaw`` everywhere
+    pivot: list[float] | None = None
+    yaw_range: float = 0.8  # rad either side of the centre
+    #: rectangles [x_min, x_max, y_min, y_max] (m, tool frame; y is the closing axis) that the
+    #: opened hand occupies around the part below the part's top, at the grip height
+    footprint: list[list[float]] = field(default_factory=list)
+
+
+@dataclass
 class EndEffectorSpec:
     """A tool frame: a URDF link plus an optional fixed offset (the TCP).
 
@@ -70,6 +92,7 @@ class EndEffectorSpec:
     gripper: str | None = None
     xyz: list[float] = field(default_factory=lambda: [0.0, 0.0, 0.0])  # TCP offset in the link frame (m)
     rpy: list[float] = field(default_factory=lambda: [0.0, 0.0, 0.0])  # TCP rotation in the link frame (rad)
+    grasp: GraspSpec | None = None  # hand-specific top-down grasp (None: the scripts' defaults)
 
 
 @dataclass
@@ -182,6 +205,16 @@ class RobotSpec:
             need(ee.gripper is None or ee.gripper in spec.grippers,
                  f"end_effectors.{k}.gripper names {ee.gripper!r}, which is not in grippers {sorted(spec.grippers)}")
             need(len(ee.xyz) == 3 and len(ee.rpy) == 3, f"end_effectors.{k}: xyz and rpy need 3 numbers each")
+            if ee.grasp is not None:
+                need(ee.gripper is not None, f"end_effectors.{k}.grasp describes a grasp, but the end effector has no gripper")
+                need(0.0 < ee.grasp.yaw_range <= 3.1416,
+                     f"end_effectors.{k}.grasp.yaw_range is {ee.grasp.yaw_range}; expected an angle in (0, pi] rad")
+                need(ee.grasp.pivot is None or len(ee.grasp.pivot) == 2,
+                     f"end_effectors.{k}.grasp.pivot needs 2 numbers (x, y in m, base frame)")
+                for r in ee.grasp.footprint:
+                    need(len(r) == 4 and r[0] < r[1] and r[2] < r[3],
+                         f"end_effectors.{k}.grasp.footprint entries are rectangles [x_min, x_max, y_min, y_max] "
+                         f"(m, tool frame) with min < max; got {r}")
         need(len(spec.workcell.offset) == 2, "workcell.offset needs 2 numbers (x forward, y left, in m)")
         need(spec.nominal_height > 0, f"nominal_height is {spec.nominal_height}; expected a height > 0 m")
         for pair in spec.self_collision_exclude:

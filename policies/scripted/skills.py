@@ -49,6 +49,8 @@ class SkillContext:
         self.torso_home = u.robot.home[self.torso_dof].copy()
         self.control_dt = float(u.world.control_dt)
         self.ee_gripper = {ee: s.gripper for ee, s in u.robot.spec.end_effectors.items()}
+        #: the robot's YAML description (robot-specific skill parameters, e.g. a hand's ``grasp``)
+        self.robot_spec = u.robot.spec
         self.obs: np.ndarray | dict[str, np.ndarray] = np.zeros(0)
         self.info: dict[str, Any] = {}
         self.gripper_cmd = {g: -1.0 for g in u.robot.spec.grippers}  # held between skills
