@@ -26,7 +26,7 @@ from typing import Any
 import humanoid_bench
 from humanoid_bench.scoring.stats import wilson_ci
 
-DEFAULT_ROBOTS = ["wheeled_humanoid", "torso_humanoid", "biped_humanoid", "g1_29dof_with_hand", "g1_dual_arm"]
+DEFAULT_ROBOTS = ["wheeled_humanoid", "torso_humanoid", "biped_humanoid", "g1_dex3", "g1_dual_arm"]
 
 
 def run_robot(robot: str, seeds: list[int], difficulty: str, task: str = "part_picking") -> dict[str, Any]:

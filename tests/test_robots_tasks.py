@@ -95,7 +95,7 @@ def test_torso_humanoid_works_at_its_own_lower_bench():
 
 @needs_g1
 @pytest.mark.parametrize("name, urdf", [("g1_dual_arm", "g1_dual_arm.urdf"),
-                                        ("g1_29dof_with_hand", "g1_29dof_with_hand_rev_1_0.urdf")])
+                                        ("g1_dex3", "g1_29dof_with_hand_rev_1_0.urdf")])
 def test_robot_check_passes_on_unitree_g1(name, urdf, capsys):
     status = robot_check_main(["check", name, "--urdf", str(G1_DIR / urdf), "--samples", "200", "--stand", "2"])
     out = capsys.readouterr().out
@@ -112,7 +112,7 @@ def test_g1_with_hands_fills_the_tray(monkeypatch):
     by the fingers, and the legged robot never falls.
     """
     monkeypatch.setenv("HUMANOID_BENCH_G1_DIR", str(G1_DIR))
-    env = gym.make(ENV_ID, robot="g1_29dof_with_hand")
+    env = gym.make(ENV_ID, robot="g1_dex3")
     try:
         u = env.unwrapped
         assert len(u.robot.spec.grippers["right"].joints) == 7
