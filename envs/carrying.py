@@ -122,10 +122,7 @@ class CarryingEnv(FactoryEnv):
         col = c.createCollisionShapeArray([pb.GEOM_BOX] * 5, halfExtents=halves, collisionFramePositions=centres)
         vis = c.createVisualShapeArray([pb.GEOM_BOX] * 5, halfExtents=halves, visualFramePositions=centres,
                                        rgbaColors=[(0.15, 0.4, 0.75, 1)] * 5)
-        body = c.createMultiBody(4.0, col, vis, basePosition=position)
-        self.world.movables.append(body)
-        self.world.names[body] = name
-        return body
+        return self.world.add_body(name, col, vis, position, mass=4.0)
 
     def initialize_episode(self, rng: np.random.Generator) -> None:
         p = self.params

@@ -225,10 +225,7 @@ class ConveyorSortingEnv(FactoryEnv):
             col = c.createCollisionShape(pb.GEOM_CYLINDER, radius=s["radius"], height=s["height"])
             vis = c.createVisualShape(pb.GEOM_CYLINDER, radius=s["radius"], length=s["height"], rgbaColor=s["rgba"])
         pos = (PARK[0] + 0.3 * j, PARK[1] + 0.3 * kind, part_half_height(kind))
-        body = c.createMultiBody(0.1, col, vis, basePosition=pos)
-        self.world.movables.append(body)
-        self.world.names[body] = f"{s['name']}_{j}"
-        return body
+        return self.world.add_body(f"{s['name']}_{j}", col, vis, pos, mass=0.1)
 
     def initialize_episode(self, rng: np.random.Generator) -> None:
         p = self.params

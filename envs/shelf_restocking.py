@@ -246,10 +246,7 @@ class ShelfRestockingEnv(FactoryEnv):
             col = c.createCollisionShapeArray([pb.GEOM_CYLINDER] * 2, radii=radii, lengths=lengths, collisionFramePositions=frames)
             vis = c.createVisualShapeArray([pb.GEOM_CYLINDER] * 2, radii=radii, lengths=lengths, visualFramePositions=frames,
                                            rgbaColors=[shape.rgba] * 2)
-        body = c.createMultiBody(0.3, col, vis, basePosition=position)
-        self.world.movables.append(body)
-        self.world.names[body] = name
-        return body
+        return self.world.add_body(name, col, vis, position, mass=0.3)
 
     def initialize_episode(self, rng: np.random.Generator) -> None:
         p = self.params

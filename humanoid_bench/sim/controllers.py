@@ -92,15 +92,15 @@ class Controller:
         self.ee_targets: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._ik_cache: dict[str, np.ndarray] = {}
         self._torso_slots = robot.ctrl_slots(self.torso_names)
-        #: torso targets the arms' IK solves for; None until the policy first moves the torso (until
-        #: then IK starts from the measured posture, as it does for a robot without a torso action)
-        self._torso_posture: dict[str, float] | None = None
+        #: whether the policy has moved the torso since reset: from then on the arms' IK solves for the
+        #: torso's targets (until then it starts from the measured posture, as without a torso action)
+        self._torso_moved = False
 
     # ------------------------------------------------------------------
     def reset(self) -> None:
         self.ee_targets = {ee: self.measured_ee(ee) for ee in self.ees}
         self._ik_cache = {}
-        self._torso_posture = None
+        self._torso_moved = False
 
     def torso_targets(self) -> np.ndarray:
         """Commanded positions of the torso joints of the action (empty without a torso slice)."""
@@ -148,7 +148,7 @@ class Controller:
             if "torso" in lay and np.any(action[lay["torso"]] != 0.0):
                 step = action[lay["torso"]] * cfg.max_torso_step
                 robot.set_targets(self.torso_names, robot.targets[self._torso_slots] + step)
-                self._torso_posture = dict(zip(self.torso_names, robot.targets[self._torso_slots].tolist()))
+                self._torso_moved = True
             for ee in self.ees:
                 self._ee_step(ee, action[lay[f"{ee}_ee"]])
         elif self.mode == "joint_position":
@@ -167,15 +167,19 @@ class Controller:
         self.robot.set_targets(self.joint_names, q[self._joint_slots])
         self.robot.set_base_velocity(0.0, 0.0, 0.0)
         self.ee_targets = {ee: self.measured_ee(ee) for ee in self.ees}
-        if self._torso_posture is not None:
-            self._torso_posture = dict(zip(self.torso_names, q[self.robot.ctrl_slots(self.torso_names)].tolist()))
         self._ik_cache = {ee: self._ik_key(*self.ee_targets[ee]) for ee in self.ees}
+
+    def _posture(self) -> dict[str, float] | None:
+        """The torso posture the arms' IK solves for (None: the measured one)."""
+        if not self._torso_moved:
+            return None
+        return dict(zip(self.torso_names, self.robot.targets[self._torso_slots].tolist()))
 
     def _ik_key(self, pos: np.ndarray, quat: np.ndarray) -> np.ndarray:
         """What an arm's IK solution depends on: its base-frame target and the torso's commanded posture."""
-        if self._torso_posture is None:
+        if not self._torso_moved:
             return np.concatenate([pos, quat])
-        return np.concatenate([pos, quat, list(self._torso_posture.values())])
+        return np.concatenate([pos, quat, self.robot.targets[self._torso_slots]])
 
     def _ee_step(self, ee: str, a: np.ndarray) -> None:
         cfg = self.cfg
@@ -199,5 +203,5 @@ class Controller:
         wpos, wquat = c.multiplyTransforms(bpos, bquat, pos, quat)
         arm = self.robot.group(self.robot.spec.end_effectors[ee].arm)
         self.robot.set_targets(arm, self.robot.ik(ee, wpos, wquat, iterations=cfg.ik_iterations,
-                                                  posture=self._torso_posture))
+                                                  posture=self._posture()))
         self._ik_cache[ee] = key

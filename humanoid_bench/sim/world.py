@@ -115,10 +115,17 @@ class World:
         c = self.client
         col = c.createCollisionShape(pb.GEOM_BOX, halfExtents=half_extents) if collide else -1
         vis = c.createVisualShape(pb.GEOM_BOX, halfExtents=half_extents, rgbaColor=rgba)
-        body = c.createMultiBody(mass, col, vis, basePosition=position, baseOrientation=orientation)
+        body = self.add_body(name, col, vis, position, mass, orientation)
         if collide:
             c.changeDynamics(body, -1, lateralFriction=friction)
-        if mass == 0.0 and collide:
+        return body
+
+    def add_body(self, name: str, collision: int, visual: int, position: Sequence[float], mass: float,
+                 orientation: Sequence[float] = (0, 0, 0, 1)) -> int:
+        """A body from shapes the caller made (compound props: totes, bottles), registered by name as
+        a fixture (``mass=0``, colliding) or a movable prop (parked at ``restore()``)."""
+        body = self.client.createMultiBody(mass, collision, visual, basePosition=position, baseOrientation=orientation)
+        if mass == 0.0 and collision != -1:
             self.fixtures.add(body)
         elif mass > 0.0:
             self.movables.append(body)

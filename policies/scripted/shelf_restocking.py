@@ -78,10 +78,15 @@ def _shift(ctx: SkillContext, ee: str, y: float) -> SkillGen:
                                timeout_s=4.0))
 
 
+def _can_lower(ctx: SkillContext) -> bool:
+    """The robot's torso has the joints of ``LOW_POSTURE``."""
+    return set(LOW_POSTURE) <= set(ctx.torso_joints)
+
+
 def _posture(ctx: SkillContext, ee: str, tcp_z: float, hold: np.ndarray) -> SkillGen:
     """Lower the torso for work below ``HOME_POSTURE_MIN_Z`` or raise it back to its home posture,
     while the hand moves to ``hold`` (base frame, pointing forward, out of every opening)."""
-    if not set(LOW_POSTURE) <= set(ctx.torso_joints):
+    if not _can_lower(ctx):
         return True
     low = tcp_z < HOME_POSTURE_MIN_Z
     goal = np.array([LOW_POSTURE[n] if low else h for n, h in zip(ctx.torso_joints, ctx.torso_home)])
@@ -122,7 +127,7 @@ def shelf_restocking_script(ctx: SkillContext) -> SkillGen:
     lateral = float(ctx.ee_pose(ee)[0][1])
     attempts: dict[int, int] = {}
     shelf_w, tote_w, rim = (float(v) for v in ctx["landmarks"])
-    can_lower = set(LOW_POSTURE) <= set(ctx.torso_joints)
+    can_lower = _can_lower(ctx)
     # every hand pointing forward, pulled back, before the base drives up to the shelf
     yield from move_many(ctx, {e: (np.array([0.32, float(ctx.ee_pose(e)[0][1]), rim + 0.08]), front_tool())
                                for e in ctx.ee_gripper}, tol=0.015)
