@@ -176,3 +176,38 @@ def test_two_processes_write_one_store_safely(tmp_path: Path) -> None:
     with ResultsStore(path) as s:
         assert s.stored_seeds("h1") == set(range(45))
         assert s.conn.execute("SELECT COUNT(*) FROM events").fetchone()[0] == 45 * 2
+
+
+def _opener(path: str, barrier) -> None:
+    barrier.wait(timeout=30)
+    ResultsStore(path).close()
+
+
+@pytest.mark.parametrize("older", [False, True])
+def test_processes_opening_one_store_at_once_migrate_it_once(tmp_path: Path, older: bool) -> None:
+    """Parallel multirun jobs open the same store together: creating it (or adding the columns an older
+    version lacked) must happen once, not fail with 'duplicate column name' in the job that came second."""
+    import multiprocessing as mp
+
+    path = tmp_path / "shared.db"
+    if older:
+        ResultsStore(path).close()
+        conn = sqlite3.connect(path)
+        for col in ("suite", "suite_version", "software_json"):
+            conn.execute(f"ALTER TABLE runs DROP COLUMN {col}")
+        conn.execute("ALTER TABLE episodes DROP COLUMN separation_trace")
+        conn.commit()
+        conn.close()
+    ctx = mp.get_context("spawn")
+    n = 6
+    barrier = ctx.Barrier(n)
+    procs = [ctx.Process(target=_opener, args=(str(path), barrier)) for _ in range(n)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(timeout=60)
+    assert [p.exitcode for p in procs] == [0] * n
+    with ResultsStore(path) as s:
+        run_cols = [r["name"] for r in s.conn.execute("PRAGMA table_info(runs)")]
+        assert run_cols.count("software_json") == 1
+        assert set(episode_columns()) <= {r["name"] for r in s.conn.execute("PRAGMA table_info(episodes)")}

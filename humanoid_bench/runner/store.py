@@ -84,6 +84,11 @@ class ResultsStore:
         cols = episode_columns()
         col_sql = ",\n  ".join(f'"{k}" {v}' for k, v in cols.items())
         with self.conn:
+            # Parallel multirun jobs open one store together. Python's sqlite3 runs DDL in autocommit, so two
+            # jobs could both read table_info, both miss a column and both ALTER; the second then failed with
+            # "duplicate column name". BEGIN IMMEDIATE takes the write lock first (waiting up to the connection
+            # timeout), so checking and migrating the schema is one step per process.
+            self.conn.execute("BEGIN IMMEDIATE")
             self.conn.execute(
                 """CREATE TABLE IF NOT EXISTS runs (
                   run_id TEXT PRIMARY KEY, config_hash TEXT NOT NULL, task TEXT, robot TEXT, policy TEXT,
