@@ -57,6 +57,7 @@ class FactoryEnv(gym.Env):
         settle_s: float = 0.1,
         solver_iterations: int = 50,
         site: dict[str, Any] | None = None,
+        fresh_reset: bool = True,
     ) -> None:
         if difficulty not in self.DIFFICULTIES:
             raise ConfigError(f"difficulty {difficulty!r} is not known; valid levels: {', '.join(self.DIFFICULTIES)}")
@@ -87,9 +88,35 @@ class FactoryEnv(gym.Env):
         except TypeError as exc:
             raise ConfigError(f"controller config: {exc}") from None
         safety_cfg = SafetyConfig.from_dict(safety)
-        self.world = World(physics_hz, control_hz, gui=render_mode == "human", solver_iterations=solver_iterations)
+        if not isinstance(fresh_reset, bool):
+            raise ConfigError(f"fresh_reset must be true or false, got {fresh_reset!r}")
+        # A reset on a world that already ran is not bit for bit a fresh world's reset: Bullet keeps
+        # broadphase and contact-manifold state that restoreState does not touch (the order in which
+        # the solver visits contacts, and when stale pairs are dropped). Measured: a G1 episode played
+        # after another diverged from the same seed in a fresh env at step 213 (the reference robots'
+        # checks happened to match). So by default every reset but the first rebuilds the world in the same
+        # client (resetSimulation, then the same construction: the same body ids). It costs about
+        # 40 ms on the reference robots and 1 s on the G1 (its meshes), and makes an episode depend
+        # on its seed only, whichever worker runs it after whichever seeds. fresh_reset=False reuses it.
+        self.fresh_reset = fresh_reset
+        self.spec_robot = RobotSpec.load(robot)
+        self._build_args = {"control_mode": control_mode, "ctrl_cfg": ctrl_cfg, "safety_cfg": safety_cfg,
+                            "physics_hz": physics_hz, "control_hz": control_hz,
+                            "solver_iterations": solver_iterations, "site": site, "settle_s": settle_s}
+        self._build(**self._build_args)
+        self._make_spaces()
+
+    def _build(self, control_mode, ctrl_cfg, safety_cfg, physics_hz, control_hz, solver_iterations, site,
+               settle_s) -> None:
+        """Everything in the simulator: world, robot, controller, monitor, scene, site, and the
+        warm-up reset that the saved state is taken before."""
+        if getattr(self, "world", None) is None:
+            self.world = World(physics_hz, control_hz, gui=self.render_mode == "human",
+                               solver_iterations=solver_iterations)
+        else:  # a rebuild: the same client (handles held by callers stay valid), emptied
+            self.world.clear()
+        self._world_used = False  # set by the first reset: the next one rebuilds (fresh_reset)
         try:
-            self.spec_robot = RobotSpec.load(robot)
             self.robot = Robot(self.world, self.spec_robot)
             self.controller = Controller(self.robot, control_mode, ctrl_cfg)
             self.monitor = SafetyMonitor(self.world, self.robot, safety_cfg)
@@ -113,13 +140,17 @@ class FactoryEnv(gym.Env):
             raise
         self.world.save()
         self._settle_steps = round(settle_s / self.world.physics_dt)
-        self.action_space = spaces.Box(-1.0, 1.0, (self.controller.action_dim,), np.float32)
-        self.action_layout = dict(self.controller.layout)
         self._nominal_speed = self.controller.nominal_speed(self.world.control_dt)
         self._units_prev = 0
         self._ended = False
         self._body_cache: dict[tuple[int, ...], tuple[int, list]] = {}
         self._reset_world(np.random.default_rng(0))
+
+    def _make_spaces(self) -> None:
+        """Action and observation spaces, made once: a rebuilt world keeps them (and their RNG)."""
+        obs_mode = self.obs_mode
+        self.action_space = spaces.Box(-1.0, 1.0, (self.controller.action_dim,), np.float32)
+        self.action_layout = dict(self.controller.layout)
         sample = self._observation_parts()
         self.obs_layout: dict[str, slice] = {}
         n = 0
@@ -283,6 +314,9 @@ class FactoryEnv(gym.Env):
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         super().reset(seed=seed)
+        if self._world_used and self.fresh_reset:
+            self._build(**self._build_args)
+        self._world_used = True
         self._reset_world(self.np_random)
         evaluation = self.evaluate()
         self._units_prev = int(evaluation["units_completed"])

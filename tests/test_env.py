@@ -85,6 +85,31 @@ def test_same_seed_same_trajectory_across_resets_and_envs(env):
     assert not np.array_equal(a, _rollout(env, 5))
 
 
+def test_a_used_env_rebuilds_its_world_in_the_same_client():
+    """fresh_reset (the default): every reset but the first rebuilds the simulation, so nothing an
+    episode left in the physics engine reaches the next one; handles held by callers stay valid."""
+    for fresh in (True, False):
+        e = gym.make(ENV_ID, fresh_reset=fresh)
+        try:
+            u = e.unwrapped
+            e.reset(seed=0)
+            client, world, space, robot = u.world.client, u.world, e.action_space, u.robot.body
+            n = client.getNumBodies()
+            # a change restoreState does not undo: only a rebuilt world forgets it
+            client.changeDynamics(u.world.floor, -1, lateralFriction=0.3)
+            e.reset(seed=0)
+            assert u.world is world and u.world.client is client and client.isConnected()
+            assert e.action_space is space and u.robot.body == robot and client.getNumBodies() == n
+            assert client.getDynamicsInfo(u.world.floor, -1)[1] == pytest.approx(0.9 if fresh else 0.3)
+        finally:
+            e.close()
+
+
+def test_fresh_reset_must_be_a_bool():
+    with pytest.raises(ConfigError, match="fresh_reset"):
+        gym.make(ENV_ID, fresh_reset="yes")
+
+
 def test_randomization_changes_parts(env):
     u = env.unwrapped
     p0 = env.reset(seed=0)[0][u.obs_layout["part_pos"]]

@@ -88,13 +88,21 @@ class World:
         self.cid: int = self.client._client
         #: bumped whenever physics state may have changed; readers cache per epoch
         self.epoch = 0
+        self._solver_iterations = solver_iterations
+        self.clear()
+
+    def clear(self) -> None:
+        """Empty the simulation and set it up as a new world: floor only, body ids from 0 again.
+
+        The client stays connected, so a caller holding ``world.client`` keeps a working handle.
+        """
         c = self.client
         c.resetSimulation()
         c.setGravity(0, 0, -9.81)
         c.setTimeStep(self.physics_dt)
         # deterministicOverlappingPairs keeps contact order identical after restoreState.
         c.setPhysicsEngineParameter(
-            numSolverIterations=solver_iterations, deterministicOverlappingPairs=1, numSubSteps=0,
+            numSolverIterations=self._solver_iterations, deterministicOverlappingPairs=1, numSubSteps=0,
         )
         plane = c.createCollisionShape(pb.GEOM_PLANE)
         self.floor = c.createMultiBody(0, plane)
@@ -104,6 +112,7 @@ class World:
         self.movables: list[int] = []  # dynamic props (parts, totes)
         self.names: dict[int, str] = {self.floor: "floor"}
         self._state_id: int | None = None
+        self.touch()
 
     # ----------------------------------------------------------------- props
     def add_box(
