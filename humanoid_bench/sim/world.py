@@ -100,7 +100,7 @@ class World:
         c.resetSimulation()
         c.setGravity(0, 0, -9.81)
         c.setTimeStep(self.physics_dt)
-        # deterministicOverlappingPairs keeps contact order identical after restoreState.
+        # deterministicOverlappingPairs sorts the broadphase pairs, so their order does not depend on the tree.
         c.setPhysicsEngineParameter(
             numSolverIterations=self._solver_iterations, deterministicOverlappingPairs=1, numSubSteps=0,
         )
@@ -156,7 +156,10 @@ class World:
         c = self.client
         # restoreState does not clear Bullet's contact caches (persistent manifolds), which warm-
         # start the solver: park every movable prop far apart and run collision detection so that
-        # the old contact pairs are dropped, then restore. Same seed -> same episode, bit for bit.
+        # most old contact pairs are dropped, then restore. Not all of them: every body stays paired
+        # with the infinite floor plane, and the broadphase keeps counters no API resets, so a reused
+        # world can still differ in low bits from a fresh one (a G1 episode did at step 213). The
+        # envs therefore rebuild with clear() on every reset after the first (FactoryEnv fresh_reset).
         for k, body in enumerate(self.movables):
             c.resetBasePositionAndOrientation(body, (100.0 + 3.0 * k, 100.0, 100.0), (0, 0, 0, 1))
         c.performCollisionDetection()
