@@ -51,6 +51,7 @@ TENDER_PARK = (0.42, 0.26)
 # neighbouring blank) was kept into the nest. Near 0 deg its long side lies along the aperture's
 # 20 cm side instead: 0 feeder collisions in the same 50 seeds.
 ROOF_YAW = 0.0
+IN_MACHINE_R = 0.15  # a blank this close to the nest (xy) lies in the machine's aperture (16 x 20 cm)
 
 
 def _wrap(angle: float, period: float = math.pi / 2) -> float:
@@ -182,8 +183,12 @@ def machine_tending_script(ctx: SkillContext) -> SkillGen:
         raw = [k for k in range(len(blanks)) if not machined[k] and k not in in_nest and k != staged
                and blanks[k][2] > nest[2] - 0.1 and attempts.get(k, 0) < 3]
         if state == "running":
-            if staged is None and raw:  # fetch the next blank while the machine works
-                i = min(raw, key=lambda k: float(np.linalg.norm(blanks[k][:2] - ctx.ee_pose(feeder)[0][:2])))
+            # fetch the next blank while the machine works, never one lying in the machine: reaching
+            # for it pushed the closed door open and tripped the interlock (seed 2002 of the default
+            # suite, a blank behind the nest at 8 cm from it)
+            outside = [k for k in raw if float(np.linalg.norm(blanks[k][:2] - nest[:2])) > IN_MACHINE_R]
+            if staged is None and outside:
+                i = min(outside, key=lambda k: float(np.linalg.norm(blanks[k][:2] - ctx.ee_pose(feeder)[0][:2])))
                 attempts[i] = attempts.get(i, 0) + 1
                 if (yield from _pick(ctx, feeder, i)):
                     staged = i
