@@ -137,8 +137,8 @@ def test_cells_and_run_metadata(store: ResultsStore) -> None:
     assert cells[0]["seeds"] == [0, 1] and cells[1]["status"] == "skipped" and cells[1]["reason"] == "no site"
 
 
-def test_store_of_an_older_version_gains_the_new_run_columns(tmp_path: Path) -> None:
-    path = tmp_path / "results.db"
+def _older_store(path: Path) -> None:
+    """A store as an older version wrote it: without the run columns and one episode column added since."""
     ResultsStore(path).close()
     conn = sqlite3.connect(path)
     for col in ("suite", "suite_version", "software_json"):
@@ -146,6 +146,11 @@ def test_store_of_an_older_version_gains_the_new_run_columns(tmp_path: Path) -> 
     conn.execute("ALTER TABLE episodes DROP COLUMN separation_trace")
     conn.commit()
     conn.close()
+
+
+def test_store_of_an_older_version_gains_the_new_run_columns(tmp_path: Path) -> None:
+    path = tmp_path / "results.db"
+    _older_store(path)
     with ResultsStore(path) as s:
         s.begin_run("r", "h1", {}, task="t", robot="rb", policy="p", seed=0, episodes=1, version="0", started_at="x",
                     suite="s")
@@ -191,13 +196,7 @@ def test_processes_opening_one_store_at_once_migrate_it_once(tmp_path: Path, old
 
     path = tmp_path / "shared.db"
     if older:
-        ResultsStore(path).close()
-        conn = sqlite3.connect(path)
-        for col in ("suite", "suite_version", "software_json"):
-            conn.execute(f"ALTER TABLE runs DROP COLUMN {col}")
-        conn.execute("ALTER TABLE episodes DROP COLUMN separation_trace")
-        conn.commit()
-        conn.close()
+        _older_store(path)
     ctx = mp.get_context("spawn")
     n = 6
     barrier = ctx.Barrier(n)
